@@ -1,0 +1,75 @@
+# The single entry point. `make demo` and `make test` do everything on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+ENV ?= local
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup up down status test test-unit test-integration test-infra demo bench lint \
+        synth plan deploy destroy scan simulate run smoke dashboard clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+setup: ## Install everything into the project (venv, jars, Node, CLIs); idempotent
+	@bash scripts/setup.sh
+
+up: setup ## Start the local Kafka broker (idempotent) and create the topic
+	@$(PY) -m scripts.broker up --env local
+
+down: ## Stop the local Kafka broker
+	@[ -x $(PY) ] && $(PY) -m scripts.broker down || true
+
+status: setup ## Is the local broker up? Which topics, how many messages?
+	@$(PY) -m scripts.broker status --env local
+
+test: setup ## Every test: unit, integration (real broker, Spark, Delta), infrastructure and scans
+	@$(PY) -m pytest tests
+
+test-unit: setup ## Fast tests only
+	@$(PY) -m pytest tests/unit
+
+test-integration: setup ## Real broker + Spark + Delta
+	@$(PY) -m pytest tests/integration
+
+test-infra: setup ## Synthesize every environment, assert it, scan it
+	@$(PY) -m pytest tests/infra
+
+demo: setup ## Run the whole pipeline locally for about a minute, with a live summary
+	@$(PY) -m scripts.demo
+
+bench: setup ## Measure throughput, freshness and synth time; prints numbers
+	@$(PY) -m scripts.bench
+
+lint: setup ## ruff
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+synth: setup ## Synthesize ENV's stacks into cdktf.out/
+	@$(PY) -m infra.cli synth --env $(ENV)
+
+plan: setup ## terraform plan for ENV, stacks in order
+	@$(PY) -m infra.cli plan --env $(ENV)
+
+deploy: setup ## Deploy ENV: platform stack, then workspace stack
+	@$(PY) -m infra.cli deploy --env $(ENV)
+
+destroy: setup ## Destroy ENV: workspace stack, then platform stack
+	@$(PY) -m infra.cli destroy --env $(ENV)
+
+scan: setup ## Policy scan (checkov) and secret scan of every environment's synthesized stacks
+	@$(PY) -m infra.scan
+
+simulate: setup ## Send orders to ENV's deployed Event Hubs
+	@$(PY) -m scripts.ops simulate --env $(ENV)
+
+run: setup ## Trigger ENV's pipeline job now and follow it to the end
+	@$(PY) -m scripts.ops run --env $(ENV)
+
+smoke: setup ## Check ENV's jobs, last runs, and gold row count via the SQL warehouse
+	@$(PY) -m scripts.ops smoke --env $(ENV)
+
+dashboard: setup ## Serve the local dashboard on 127.0.0.1 (PORT= to override)
+	@$(PY) -m dashboard
+
+clean: down ## Remove local data (tables, checkpoints, broker log)
+	rm -rf data

@@ -1,0 +1,186 @@
+"""The typed shape of an environment file: every part of the project reads its settings here."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,11}$")]
+EnvVarName = Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]
+Fraction = Annotated[float, Field(ge=0.0, le=0.5)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KafkaSettings(Strict):
+    """Where the order stream lives: the local broker or Event Hubs' Kafka endpoint."""
+
+    # Azure environments leave it unset: the deployment derives it from the Event Hubs namespace.
+    bootstrap_servers: str | None = Field(default=None, min_length=3)
+    topic: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,249}$")] = "orders"
+    partitions: Annotated[int, Field(ge=1, le=32)] = 4
+    security_protocol: Literal["PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    # Name of the environment variable that holds the Event Hubs connection string.
+    # The value itself never appears in a file.
+    connection_string_env: EnvVarName | None = None
+    consumer_group: Annotated[str, Field(min_length=1, max_length=50)] = "pipeline"
+
+    @model_validator(mode="after")
+    def _sasl_needs_a_secret(self) -> KafkaSettings:
+        if self.security_protocol == "SASL_SSL" and not self.connection_string_env:
+            raise ValueError("security_protocol SASL_SSL needs connection_string_env")
+        return self
+
+
+class SimulatorSettings(Strict):
+    """Defaults for `python -m simulator`; every one can be overridden on the command line."""
+
+    rate: Annotated[float, Field(ge=0, le=1_000_000)] = 2000
+    bad_rate: Fraction = 0.02
+    duplicate_rate: Fraction = 0.01
+    late_rate: Fraction = 0.02
+    max_lateness_seconds: Annotated[int, Field(ge=0, le=3600)] = 60
+
+
+class PipelineSettings(Strict):
+    """How the bronze -> silver -> gold jobs run in this environment."""
+
+    # Azure environments leave these unset: the job definition passes the ADLS locations.
+    lake_root: str | None = Field(default=None, min_length=1)
+    checkpoint_root: str | None = Field(default=None, min_length=1)
+    trigger_seconds: Annotated[float, Field(ge=0.1, le=3600)] = 1.0
+    # Events older than (newest event seen - lateness) are quarantined as late;
+    # duplicates are detected within this horizon. Must exceed the simulator's max lateness.
+    lateness_seconds: Annotated[int, Field(ge=10, le=86_400)] = 300
+    max_offsets_per_trigger: Annotated[int, Field(ge=1000)] | None = None
+    shuffle_partitions: Annotated[int, Field(ge=1, le=2000)] = 2
+
+
+class LocalSparkSettings(Strict):
+    """Only for local runs: Databricks sizes its own clusters."""
+
+    master: str = "local[2]"
+    driver_memory: Annotated[str, Field(pattern=r"^[1-9][0-9]*[mg]$")] = "2g"
+
+
+class EventHubsSettings(Strict):
+    sku: Literal["Standard", "Premium"] = "Standard"
+    capacity: Annotated[int, Field(ge=1, le=20)] = 1
+    auto_inflate_max: Annotated[int, Field(ge=0, le=40)] = 0
+    message_retention_days: Annotated[int, Field(ge=1, le=7)] = 1
+
+    @model_validator(mode="after")
+    def _inflate_above_capacity(self) -> EventHubsSettings:
+        if self.auto_inflate_max and self.auto_inflate_max < self.capacity:
+            raise ValueError("auto_inflate_max must be 0 (off) or at least capacity")
+        return self
+
+
+class StorageSettings(Strict):
+    replication: Literal["LRS", "ZRS", "GRS", "GZRS", "RAGRS", "RAGZRS"] = "LRS"
+    soft_delete_days: Annotated[int, Field(ge=1, le=365)] = 7
+
+
+class DatabricksSettings(Strict):
+    # Databricks Runtime 18 LTS: Spark 4.1, Scala 2.13, matching the local pyspark.
+    spark_version: str = "18.0.x-scala2.13"
+    node_type: str = "Standard_D4ds_v5"
+    workers: Annotated[int, Field(ge=0, le=100)] = 1
+    # Quartz cron for the scheduled job; null with continuous: true runs it continuously.
+    schedule: str | None = "0 0/15 * * * ?"
+    continuous: bool = False
+    # 0 = no timeout, for continuous jobs.
+    timeout_seconds: Annotated[int, Field(ge=0, le=172_800)] = 3600
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    notification_emails: tuple[str, ...] = ()
+    users_group: str = "data-engineers"
+    warehouse_size: Literal["2X-Small", "X-Small", "Small", "Medium", "Large"] = "2X-Small"
+    warehouse_auto_stop_minutes: Annotated[int, Field(ge=1, le=30)] = 10
+
+    @model_validator(mode="after")
+    def _schedule_or_continuous(self) -> DatabricksSettings:
+        if self.continuous == bool(self.schedule):
+            raise ValueError("set exactly one of schedule (quartz cron) or continuous: true")
+        return self
+
+
+class BackendSettings(Strict):
+    """An azurerm remote state backend; without it, state is local."""
+
+    resource_group: str
+    storage_account: Annotated[str, Field(pattern=r"^[a-z0-9]{3,24}$")]
+    container: str = "tfstate"
+
+
+class AzureSettings(Strict):
+    subscription_id_env: EnvVarName = "ARM_SUBSCRIPTION_ID"
+    location: str = "eastus2"
+    # Throwaway copies (dev) are told apart by instance; prod has none.
+    instance: Annotated[str, Field(pattern=r"^[a-z0-9]{1,8}$")] | None = None
+    throwaway: bool = True
+    expires_on: date | None = None
+    owner: str = Field(min_length=1)
+    cost_center: str = Field(min_length=1)
+    private_networking: bool = False
+    eventhubs: EventHubsSettings = EventHubsSettings()
+    storage: StorageSettings = StorageSettings()
+    databricks: DatabricksSettings = DatabricksSettings()
+    backend: BackendSettings | None = None
+
+    @model_validator(mode="after")
+    def _prod_is_not_throwaway(self) -> AzureSettings:
+        if self.throwaway and self.expires_on is None:
+            raise ValueError("a throwaway environment needs expires_on (its expiry tag)")
+        return self
+
+
+class Environment(Strict):
+    """One deployment target. `local` has a `spark` section; Azure targets have `azure`."""
+
+    name: Name
+    app: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,9}$")] = "orders"
+    kafka: KafkaSettings
+    simulator: SimulatorSettings = SimulatorSettings()
+    pipeline: PipelineSettings
+    spark: LocalSparkSettings | None = None
+    azure: AzureSettings | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _lowercase(cls, v: str) -> str:
+        return v.lower()
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Environment:
+        if (self.spark is None) == (self.azure is None):
+            raise ValueError("an environment has exactly one of `spark` (local) or `azure`")
+        if self.spark is not None and not (
+            self.kafka.bootstrap_servers and self.pipeline.lake_root and self.pipeline.checkpoint_root
+        ):
+            raise ValueError(
+                "a local environment needs kafka.bootstrap_servers, pipeline.lake_root "
+                "and pipeline.checkpoint_root"
+            )
+        if self.pipeline.lateness_seconds <= self.simulator.max_lateness_seconds:
+            raise ValueError(
+                "pipeline.lateness_seconds must exceed simulator.max_lateness_seconds, "
+                "or the simulator's late events would be quarantined"
+            )
+        return self
+
+    @property
+    def is_local(self) -> bool:
+        return self.spark is not None
+
+    @property
+    def deployment_name(self) -> str:
+        """The environment's name plus its instance: what tells copies of dev apart."""
+        instance = self.azure.instance if self.azure else None
+        return f"{self.name}{instance}" if instance else self.name
+
