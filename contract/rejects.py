@@ -1,0 +1,30 @@
+"""Machine-readable reasons a record is quarantined by silver.
+
+The simulator labels each bad record it injects with the reason silver must give it, so a
+test can count rejects by reason without the pipeline's help.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    NOT_UTF8 = "not_utf8"  # payload bytes are not valid UTF-8
+    NOT_JSON = "not_json"  # not parseable JSON (includes truncated records) or not an object
+    MISSING_FIELD = "missing_field"  # a required field is absent or null
+    WRONG_TYPE = "wrong_type"  # a field has the wrong JSON type
+    UNSUPPORTED_VERSION = "unsupported_version"  # schema_version is not one we read
+    BAD_ORDER_ID = "bad_order_id"  # order_id is not a UUID
+    BAD_QUANTITY = "bad_quantity"  # quantity < 1
+    BAD_PRICE = "bad_price"  # price <= 0, NaN or infinite
+    BAD_VALUE = "bad_value"  # currency, channel or payment method outside the contract
+    UNKNOWN_STATE = "unknown_state"  # not one of the 50 states + DC
+    CITY_NOT_IN_STATE = "city_not_in_state"
+    BAD_TIMESTAMP = "bad_timestamp"  # not an ISO-8601 instant
+    FUTURE_TIMESTAMP = "future_timestamp"  # more than the allowed clock skew ahead of ingestion
+    LATE = "late"  # older than the newest event seen minus the allowed lateness
+
+
+# How far ahead of its ingestion time an event may claim to be (producer clock skew).
+MAX_CLOCK_SKEW_SECONDS = 300
