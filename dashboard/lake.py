@@ -7,6 +7,7 @@ partitions the page needs are read.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -25,33 +26,63 @@ LAYERS: tuple[str, ...] = (BRONZE, SILVER, QUARANTINE, DUPLICATES, GOLD)
 
 
 class VersionedTable:
-    """One Delta table, re-read only when its version changes."""
+    """One Delta table, re-read only when its version changes.
+
+    A table deleted and created again (`make clean`, then a new run) starts over at version
+    0, so a version alone is not enough: the first commit file's identity is part of the key.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._table: DeltaTable | None = None
-        self._cache: dict[str, tuple[int, object]] = {}
+        self._log_id: tuple[int, int] | None = None
+        self._cache: dict[str, tuple[tuple, object]] = {}
 
-    def refresh(self) -> DeltaTable | None:
-        """The newest snapshot, or None while the table does not exist."""
-        if self._table is None:
+    def _identity(self) -> tuple[int, int] | None:
+        """Inode and write time of the table's first commit (or, once the log has been
+        cleaned up, of the log folder); None when there is no table."""
+        log = os.path.join(self.path, "_delta_log")
+        for candidate in (os.path.join(log, f"{0:020}.json"), log):
             try:
-                self._table = DeltaTable(self.path)
-            except TableNotFoundError:
-                return None
-        else:
-            self._table.update_incremental()
+                st = os.stat(candidate)
+                return (st.st_ino, st.st_mtime_ns if candidate != log else 0)
+            except FileNotFoundError:
+                continue
+        return None
+
+    def refresh(self) -> tuple | None:
+        """Catch up with the log; the (identity, version) now current, or None while the
+        table does not exist."""
+        log_id = self._identity()
+        if log_id is None:
+            self._table = None
+            return None
+        try:
+            if self._table is None or log_id != self._log_id:
+                self._table, self._log_id, self._cache = DeltaTable(self.path), log_id, {}
+            else:
+                self._table.update_incremental()
+        except TableNotFoundError:  # a log folder without a commit yet
+            self._table = None
+            return None
+        return self.key
+
+    @property
+    def key(self) -> tuple:
+        assert self._table is not None and self._log_id is not None, "refresh() first"
+        return (self._log_id, self._table.version())
+
+    @property
+    def table(self) -> DeltaTable:
+        assert self._table is not None, "refresh() first"
         return self._table
 
-    def cached(self, key: str, compute: Callable[[DeltaTable], object]) -> object:
+    def cached(self, name: str, compute: Callable[[DeltaTable], object]) -> object:
         """`compute(table)` for the current version, computed at most once per version."""
-        table = self._table
-        assert table is not None, "refresh() first"
-        version = table.version()
-        hit = self._cache.get(key)
-        if hit is None or hit[0] != version:
-            hit = (version, compute(table))
-            self._cache[key] = hit
+        hit = self._cache.get(name)
+        if hit is None or hit[0] != self.key:
+            hit = (self.key, compute(self.table))
+            self._cache[name] = hit
         return hit[1]
 
 
@@ -67,27 +98,33 @@ def row_count(table: DeltaTable) -> int:
     return table.to_pyarrow_dataset().count_rows()
 
 
+def _stat_max(files: pa.Table, column: str):
+    """The largest value of a file statistic, or None when the writer recorded none."""
+    return pc.max(files[column]).as_py() if column in files.column_names else None
+
+
 def _gold_window(table: DeltaTable) -> tuple[pa.Table, datetime | None]:
     """Gold rows of the newest day, plus the previous day's tail when the last hour spans
-    midnight; and the newest `updated_at`, from file statistics."""
+    midnight; and when gold last changed. Both bounds come from the log's file statistics,
+    so only the needed partitions and row groups are read."""
     files = _files(table)
-    if not files.num_rows:
+    newest: date | None = _stat_max(files, "partition.window_date")
+    if newest is None:
         return pa.table({c: [] for c in summary.GOLD_COLUMNS}), None
-    newest: date = pc.max(files["partition.window_date"]).as_py()
-    latest: datetime = pc.max(files["max.window_start"]).as_py()
-    last_update = (
-        pc.max(files["max.updated_at"]).as_py() if "max.updated_at" in files.column_names else None
-    )
-    days = [newest]
-    hour_start = latest - timedelta(minutes=summary.HOUR_MINUTES - 1)
-    if hour_start.date() < newest:
-        days.append(newest - timedelta(days=1))
+    latest: datetime | None = _stat_max(files, "max.window_start")
+    # Without statistics, read two whole days: enough for any hour ending in the newest one.
+    earliest = _midnight(newest) - timedelta(days=1)
+    if latest is not None:
+        earliest = min(_midnight(newest), latest - timedelta(minutes=summary.HOUR_MINUTES - 1))
+    days = sorted({newest, earliest.date()})
     dataset = table.to_pyarrow_dataset()
-    window_type = dataset.schema.field("window_start").type
     wanted = pc.field("window_date").isin(pa.array(days, pa.date32())) & (
-        pc.field("window_start") >= pa.scalar(min(hour_start, _midnight(newest)), window_type)
+        pc.field("window_start") >= pa.scalar(earliest, dataset.schema.field("window_start").type)
     )
     rows = dataset.to_table(columns=list(summary.GOLD_COLUMNS), filter=wanted)
+    last_update = _stat_max(files, "max.updated_at")
+    if last_update is None:
+        last_update = datetime.fromtimestamp(pc.max(files["modification_time"]).as_py() / 1000, UTC)
     return rows, last_update
 
 
@@ -111,27 +148,25 @@ class Lake:
     def summary(self, now: datetime | None = None) -> dict:
         """The page's JSON; recomputed only when a table has a new commit."""
         with self._lock:
-            snapshots = {name: t.refresh() for name, t in self.tables.items()}
-            versions = tuple(s.version() if s else None for s in snapshots.values())
-            if self._cached is None or self._cached[0] != versions:
-                self._cached = (versions, *self._compute(snapshots))
+            keys = {name: t.refresh() for name, t in self.tables.items()}
+            if self._cached is None or self._cached[0] != tuple(keys.values()):
+                self._cached = (tuple(keys.values()), *self._compute(keys))
             _, answer, last_update = self._cached
         return summary.with_clock(answer, last_update, now or datetime.now(UTC))
 
-    def _compute(self, snapshots: dict[str, DeltaTable | None]) -> tuple[dict, datetime | None]:
-        layer_rows = {
-            name: self.tables[name].cached("rows", row_count) if snap else None
-            for name, snap in snapshots.items()
-        }
-        reasons = (
-            self.tables[QUARANTINE].cached("reasons", _reasons) if snapshots[QUARANTINE] else None
-        )
+    def _compute(self, keys: dict[str, tuple | None]) -> tuple[dict, datetime | None]:
+        exists = {name: key is not None for name, key in keys.items()}
         health = summary.Health(
-            layer_rows=layer_rows,
-            quarantine_reasons=reasons,
-            gold_version=snapshots[GOLD].version() if snapshots[GOLD] else None,
+            layer_rows={
+                name: self.tables[name].cached("rows", row_count) if exists[name] else None
+                for name in LAYERS
+            },
+            quarantine_reasons=(
+                self.tables[QUARANTINE].cached("reasons", _reasons) if exists[QUARANTINE] else None
+            ),
+            gold_version=self.tables[GOLD].table.version() if exists[GOLD] else None,
         )
-        if snapshots[GOLD] is None:
+        if not exists[GOLD]:
             message = (
                 f"No gold data yet: {self.locations.table(GOLD)} does not exist. "
                 "Start the pipeline with `make demo`."

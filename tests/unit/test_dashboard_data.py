@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pyarrow as pa
 import pytest
+from deltalake import DeltaTable
+from typer.testing import CliRunner
 
 import dashboard
 from contract.geography import STATES
-from contract.tables import GOLD, GOLD_DDL, QUARANTINE
+from contract.tables import GOLD, GOLD_DDL, GOLD_KEY, QUARANTINE
+from dashboard import __main__ as cli
 from dashboard import summary
 from dashboard.lake import Lake
 from dashboard.sample import (
@@ -161,3 +166,54 @@ def test_decimal_revenue_survives_the_fixture_writer():
     table = gold_rows([row(0, "CA", "Laptop", 3, "100.01")])
     assert table["revenue"][0].as_py() == Decimal("100.01")
     assert table["avg_order_value"][0].as_py() == Decimal("33.34")
+
+
+def test_a_merge_in_place_shows_on_the_next_refresh(tmp_path):
+    write_gold(tmp_path / GOLD, gold_rows([row(0, "CA", "Laptop", 1, "10.00")]))
+    lake = Lake(tmp_path)
+    assert lake.summary()["today"]["orders"] == 1
+    filling = gold_rows([row(0, "CA", "Laptop", 3, "30.00"), row(0, "TX", "Laptop", 1, "5.00")])
+    keys = " AND ".join(f"t.{k} = s.{k}" for k in GOLD_KEY)
+    (
+        DeltaTable(str(tmp_path / GOLD))
+        .merge(filling, keys, source_alias="s", target_alias="t")
+        .when_matched_update_all()
+        .when_not_matched_insert_all()
+        .execute()
+    )
+    answer = lake.summary()
+    assert answer["today"] == {"revenue": 35.0, "orders": 4, "units": 4, "avg_order_value": 8.75}
+    assert {layer["table"]: layer["rows"] for layer in answer["health"]["layers"]}[GOLD] == 2
+
+
+def test_a_table_deleted_and_created_again_is_read_afresh(tmp_path):
+    write_gold(tmp_path / GOLD, gold_rows([row(0, "CA", "Laptop", 1, "10.00")]))
+    write_gold(tmp_path / GOLD, gold_rows([row(1, "CA", "Laptop", 1, "10.00")]))
+    lake = Lake(tmp_path)
+    assert lake.summary()["today"]["orders"] == 2
+    shutil.rmtree(tmp_path / GOLD)
+    assert lake.summary()["status"] == "empty"
+    write_gold(tmp_path / GOLD, gold_rows([row(0, "NY", "Vitamins", 7, "70.00")]))
+    write_gold(tmp_path / GOLD, gold_rows([row(1, "NY", "Vitamins", 1, "10.00")]))
+    assert lake.summary()["today"]["orders"] == 8
+    # Again, with no refresh in between: same version number, different table.
+    shutil.rmtree(tmp_path / GOLD)
+    write_gold(tmp_path / GOLD, gold_rows([row(0, "WY", "Vitamins", 5, "50.00")]))
+    write_gold(tmp_path / GOLD, gold_rows([row(1, "WY", "Vitamins", 1, "10.00")]))
+    assert lake.summary()["today"]["orders"] == 6
+
+
+def test_the_command_line_rejects_bad_input_with_exit_code_2(tmp_path, monkeypatch):
+    runner = CliRunner()
+    result = runner.invoke(cli.app, ["--env", "nope"])
+    assert result.exit_code == 2 and "unknown environment 'nope'" in result.output
+    monkeypatch.setenv("PORT", "eighty")
+    result = runner.invoke(cli.app, ["--lake-root", str(tmp_path)])
+    assert result.exit_code == 2 and "PORT" in result.output
+    monkeypatch.delenv("PORT")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = runner.invoke(cli.app, ["--lake-root", str(tmp_path), "--port", port])
+    assert result.exit_code == 2 and "cannot listen" in result.output
