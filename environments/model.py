@@ -102,12 +102,30 @@ class DatabricksSettings(Strict):
     users_group: str = "data-engineers"
     warehouse_size: Literal["2X-Small", "X-Small", "Small", "Medium", "Large"] = "2X-Small"
     warehouse_auto_stop_minutes: Annotated[int, Field(ge=1, le=30)] = 10
+    # Serverless starts in seconds and costs nothing idle; a private lake needs a classic (pro)
+    # warehouse that runs inside the workspace's own network.
+    warehouse_serverless: bool = True
 
     @model_validator(mode="after")
     def _schedule_or_continuous(self) -> DatabricksSettings:
         if self.continuous == bool(self.schedule):
             raise ValueError("set exactly one of schedule (quartz cron) or continuous: true")
         return self
+
+
+class KeyVaultSettings(Strict):
+    soft_delete_days: Annotated[int, Field(ge=7, le=90)] = 7
+    # When the Event Hubs connection strings stored in the vault must be rotated; throwaway
+    # environments may leave it unset: their secrets expire with the environment (expires_on).
+    secrets_expire_on: date | None = None
+
+
+class NetworkSettings(Strict):
+    """The virtual network used when private_networking is on: Databricks subnets + endpoints."""
+
+    address_space: Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-2])$")] = (
+        "10.20.0.0/16"
+    )
 
 
 class BackendSettings(Strict):
@@ -128,6 +146,8 @@ class AzureSettings(Strict):
     owner: str = Field(min_length=1)
     cost_center: str = Field(min_length=1)
     private_networking: bool = False
+    network: NetworkSettings = NetworkSettings()
+    key_vault: KeyVaultSettings = KeyVaultSettings()
     eventhubs: EventHubsSettings = EventHubsSettings()
     storage: StorageSettings = StorageSettings()
     databricks: DatabricksSettings = DatabricksSettings()
@@ -137,7 +157,19 @@ class AzureSettings(Strict):
     def _prod_is_not_throwaway(self) -> AzureSettings:
         if self.throwaway and self.expires_on is None:
             raise ValueError("a throwaway environment needs expires_on (its expiry tag)")
+        if self.key_vault.secrets_expire_on is None and self.expires_on is None:
+            raise ValueError("key_vault.secrets_expire_on is required when expires_on is not set")
+        if self.private_networking and self.databricks.warehouse_serverless:
+            raise ValueError(
+                "private_networking needs databricks.warehouse_serverless: false "
+                "(serverless compute cannot reach a private lake without extra setup)"
+            )
         return self
+
+    @property
+    def secrets_expire_on(self) -> date:
+        """Secrets expire at rotation time, or with the environment itself."""
+        return self.key_vault.secrets_expire_on or self.expires_on
 
 
 class Environment(Strict):

@@ -1,0 +1,1 @@
+"""Azure infrastructure as code: one CDK Terrain app, two stacks per environment."""

@@ -1,0 +1,60 @@
+"""The CDK Terrain app: two stacks for every Azure environment (cdktf.json runs this module).
+
+INFRA_ENVS (comma-separated) limits which environments are built; INSTANCE overrides the
+instance of throwaway environments, so copies of dev are data, not code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cdktn import App
+
+from environments import Environment, available, load_environment
+from environments.loader import ConfigError
+from environments.model import Environment as Model
+from infra.platform_stack import PlatformStack
+from infra.workspace_stack import WorkspaceStack
+
+
+def azure_environments() -> list[str]:
+    return [n for n in available() if load_environment(n).azure is not None]
+
+
+def with_instance(env: Environment, instance: str | None) -> Environment:
+    """A copy of the environment under another instance name, validated like the file."""
+    if not instance:
+        return env
+    if not env.azure.throwaway:
+        raise ConfigError(
+            f"INSTANCE: {env.name} is not throwaway; copies are for demo environments"
+        )
+    data = env.model_dump()
+    data["azure"]["instance"] = instance
+    try:
+        return Model.model_validate(data)
+    except ValueError:
+        raise ConfigError(f"INSTANCE={instance!r}: 1-8 lowercase letters or digits") from None
+
+
+def build(envs: list[Environment], outdir: str | Path = "cdktf.out") -> App:
+    app = App(outdir=str(outdir))
+    for env in envs:
+        platform = PlatformStack(app, env)
+        WorkspaceStack(app, env, platform)
+    return app
+
+
+def selected() -> list[Environment]:
+    names = [n for n in os.environ.get("INFRA_ENVS", "").split(",") if n] or azure_environments()
+    instance = os.environ.get("INSTANCE") or None
+    return [with_instance(load_environment(n), instance) for n in names]
+
+
+def main() -> None:
+    build(selected(), os.environ.get("CDKTF_OUTDIR", "cdktf.out")).synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""One small construct per Azure or Databricks thing, composed by the two stacks."""

@@ -1,0 +1,50 @@
+"""The Lakeview dashboard over gold, built by `dashboard.lakeview` (when that module exists)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from cdktn_provider_databricks.dashboard import Dashboard
+from cdktn_provider_databricks.permissions import Permissions, PermissionsAccessControl
+from constructs import Construct
+
+LAKEVIEW_MODULE = "dashboard.lakeview"
+
+
+def lakeview_available() -> bool:
+    try:
+        return importlib.util.find_spec(LAKEVIEW_MODULE) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+class LakeviewDashboard(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name: str,
+        parent_path: str,
+        warehouse_id: str,
+        table: str,
+        group: str,
+    ) -> None:
+        super().__init__(scope, id_)
+        lakeview = importlib.import_module(LAKEVIEW_MODULE)
+        self.dashboard = Dashboard(
+            self,
+            "dashboard",
+            display_name=name,
+            parent_path=parent_path,
+            warehouse_id=warehouse_id,
+            serialized_dashboard=lakeview.serialized_dashboard(table),
+            embed_credentials=False,  # viewers see only what their own grants allow
+        )
+        Permissions(
+            self,
+            "permissions",
+            dashboard_id=self.dashboard.dashboard_id,
+            access_control=[PermissionsAccessControl(group_name=group, permission_level="CAN_RUN")],
+        )

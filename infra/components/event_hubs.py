@@ -1,0 +1,62 @@
+"""Event Hubs: the namespace (Kafka endpoint), the orders hub, and least-privilege access rules."""
+
+from __future__ import annotations
+
+from cdktn_provider_azurerm.eventhub import Eventhub
+from cdktn_provider_azurerm.eventhub_authorization_rule import EventhubAuthorizationRule
+from cdktn_provider_azurerm.eventhub_consumer_group import EventhubConsumerGroup
+from cdktn_provider_azurerm.eventhub_namespace import EventhubNamespace
+from constructs import Construct
+
+from infra.components.base import Deployment
+
+KAFKA_PORT = 9093
+
+
+class EventHubs(Construct):
+    def __init__(self, scope: Construct, id_: str, d: Deployment) -> None:
+        super().__init__(scope, id_)
+        settings = d.azure.eventhubs
+        private = d.azure.private_networking
+        self.namespace = EventhubNamespace(
+            self,
+            "namespace",
+            name=d.names.eventhub_namespace,
+            location=d.location,
+            resource_group_name=d.resource_group,
+            sku=settings.sku,  # Standard or above: Basic has no Kafka endpoint
+            capacity=settings.capacity,
+            auto_inflate_enabled=settings.auto_inflate_max > 0,
+            maximum_throughput_units=settings.auto_inflate_max or None,
+            minimum_tls_version="1.2",
+            # SAS is how Kafka clients authenticate; the rules below are send-only/listen-only.
+            local_authentication_enabled=True,
+            public_network_access_enabled=not private,
+            tags=d.tags,
+        )
+        self.hub = Eventhub(
+            self,
+            "orders",
+            name=d.env.kafka.topic,
+            namespace_id=self.namespace.id,
+            partition_count=d.env.kafka.partitions,
+            message_retention=settings.message_retention_days,
+        )
+        hub = {
+            "eventhub_name": self.hub.name,
+            "namespace_name": self.namespace.name,
+            "resource_group_name": d.resource_group,
+        }
+        self.consumer_group = EventhubConsumerGroup(
+            self, "pipeline", name=d.env.kafka.consumer_group, **hub
+        )
+        self.send_rule = EventhubAuthorizationRule(
+            self, "send", name="simulator-send", send=True, listen=False, manage=False, **hub
+        )
+        self.listen_rule = EventhubAuthorizationRule(
+            self, "listen", name="pipeline-listen", send=False, listen=True, manage=False, **hub
+        )
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.namespace.name}.servicebus.windows.net:{KAFKA_PORT}"

@@ -1,0 +1,122 @@
+"""The platform stack (azurerm): everything in Azure that the pipeline runs on."""
+
+from __future__ import annotations
+
+from cdktn import AzurermBackend, TerraformOutput, TerraformStack, TerraformVariable
+from cdktn_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
+from cdktn_provider_azurerm.provider import (
+    AzurermProvider,
+    AzurermProviderFeatures,
+    AzurermProviderFeaturesKeyVault,
+    AzurermProviderFeaturesResourceGroup,
+)
+from cdktn_provider_azurerm.resource_group import ResourceGroup
+from constructs import Construct
+
+from environments import Environment
+from infra.components.base import Deployment, tags
+from infra.components.databricks_workspace import AccessConnector, Workspace
+from infra.components.event_hubs import EventHubs
+from infra.components.key_vault import LISTEN_SECRET, SEND_SECRET, Vault
+from infra.components.lake_storage import LakeStorage
+from infra.components.monitoring import Monitoring
+from infra.components.network import PrivateNetwork
+from infra.naming import Names
+
+# The Entra ID object id of the "AzureDatabricks" application differs per tenant; `infra.cli`
+# looks it up with the Azure CLI (az ad sp show --id <DATABRICKS_APP_ID>).
+DATABRICKS_APP_ID = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
+DATABRICKS_SP_VARIABLE = "azure_databricks_sp_object_id"
+
+
+def remote_backend(stack: TerraformStack, env: Environment, key: str) -> None:
+    backend = env.azure.backend
+    if backend is not None:
+        AzurermBackend(
+            stack,
+            resource_group_name=backend.resource_group,
+            storage_account_name=backend.storage_account,
+            container_name=backend.container,
+            key=f"{key}.tfstate",
+            use_azuread_auth=True,
+        )
+
+
+class PlatformStack(TerraformStack):
+    def __init__(self, scope: Construct, env: Environment) -> None:
+        names = Names.of(env)
+        super().__init__(scope, names.platform_stack())
+        azure = env.azure
+        remote_backend(self, env, names.platform_stack())
+        AzurermProvider(
+            self,
+            "azurerm",
+            storage_use_azuread=True,
+            features=[
+                AzurermProviderFeatures(
+                    key_vault=[
+                        AzurermProviderFeaturesKeyVault(
+                            purge_soft_delete_on_destroy=azure.throwaway,
+                            recover_soft_deleted_key_vaults=not azure.throwaway,
+                        )
+                    ],
+                    resource_group=[
+                        AzurermProviderFeaturesResourceGroup(
+                            prevent_deletion_if_contains_resources=not azure.throwaway
+                        )
+                    ],
+                )
+            ],
+        )
+        client = DataAzurermClientConfig(self, "client")
+        databricks_sp = TerraformVariable(
+            self,
+            DATABRICKS_SP_VARIABLE,
+            type="string",
+            description="Object id of the AzureDatabricks service principal in this tenant",
+        )
+        group = ResourceGroup(
+            self, "group", name=names.resource_group, location=azure.location, tags=tags(env)
+        )
+        d = Deployment(env, names, group.name)
+
+        network = PrivateNetwork(self, "network", d) if azure.private_networking else None
+        monitoring = Monitoring(self, "monitoring", d)
+        self.event_hubs = EventHubs(self, "event-hubs", d)
+        connector = AccessConnector(self, "access-connector", d)
+        self.storage = LakeStorage(self, "lake-storage", d, connector.connector.id)
+        connector.may_write("lake-writer", self.storage.lake.id)
+        connector.may_write("checkpoints-writer", self.storage.checkpoints.id)
+
+        self.vault = Vault(
+            self, "key-vault", d, tenant_id=client.tenant_id, deployer_id=client.object_id
+        )
+        # The Key Vault-backed secret scope reads as the AzureDatabricks application.
+        self.vault.grant("databricks-reader", databricks_sp.string_value, "Key Vault Secrets User")
+        self.vault.secret("send", SEND_SECRET, self.event_hubs.send_rule.primary_connection_string)
+        self.vault.secret(
+            "listen", LISTEN_SECRET, self.event_hubs.listen_rule.primary_connection_string
+        )
+        self.workspace = Workspace(self, "databricks", d, network)
+        self.connector = connector
+
+        monitoring.collect("event-hubs-diagnostics", self.event_hubs.namespace.id)
+        monitoring.collect("storage-diagnostics", self.storage.account.id, logs=False)
+        monitoring.collect("blob-diagnostics", self.storage.blob_service_id)
+        monitoring.collect("key-vault-diagnostics", self.vault.vault.id)
+        monitoring.collect("databricks-diagnostics", self.workspace.workspace.id, metrics=False)
+        if network is not None:
+            network.endpoint("dfs", self.storage.account.id, "dfs")
+            network.endpoint("blob", self.storage.account.id, "blob")
+            network.endpoint("vault", self.vault.vault.id, "vault")
+            network.endpoint("eventhubs", self.event_hubs.namespace.id, "namespace")
+
+        outputs = {
+            "resource_group": group.name,
+            "workspace_url": self.workspace.workspace.workspace_url,
+            "eventhubs_bootstrap_servers": self.event_hubs.bootstrap_servers,
+            "key_vault_name": self.vault.vault.name,
+            "storage_account_name": self.storage.account.name,
+        }
+        for key, value in outputs.items():
+            TerraformOutput(self, key, value=value)

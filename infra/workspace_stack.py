@@ -1,0 +1,111 @@
+"""The workspace stack (databricks): what runs inside the workspace the platform stack made.
+
+A separate stack because the databricks provider cannot be configured from a workspace
+created in the same apply; deploy it after the platform stack and destroy it first.
+"""
+
+from __future__ import annotations
+
+from cdktn import TerraformOutput, TerraformStack
+from cdktn_provider_databricks.permissions import Permissions, PermissionsAccessControl
+from cdktn_provider_databricks.provider import DatabricksProvider
+from constructs import Construct
+
+from contract.tables import GOLD, Locations
+from environments import Environment
+from infra.closure import closure, pinned_versions, pypi_libraries
+from infra.components.base import Deployment
+from infra.components.dashboard import LakeviewDashboard, lakeview_available
+from infra.components.key_vault import LISTEN_SECRET
+from infra.components.lake_storage import CHECKPOINTS, LAKE
+from infra.components.pipeline_job import PipelineJob, stage_parameters
+from infra.components.secret_scope import KeyVaultScope
+from infra.components.sql_warehouse import SqlWarehouse
+from infra.components.unity_catalog import UnityCatalog
+from infra.components.workspace_files import WorkspaceFiles
+from infra.naming import Names
+from infra.platform_stack import PlatformStack, remote_backend
+
+
+class WorkspaceStack(TerraformStack):
+    def __init__(self, scope: Construct, env: Environment, platform: PlatformStack) -> None:
+        names = Names.of(env)
+        super().__init__(scope, names.workspace_stack())
+        remote_backend(self, env, names.workspace_stack())
+        workspace = platform.workspace.workspace
+        DatabricksProvider(
+            self,
+            "databricks",
+            host=f"https://{workspace.workspace_url}",
+            azure_workspace_resource_id=workspace.id,
+        )
+        d = Deployment(env, names, platform.storage.account.resource_group_name)
+        group = env.azure.databricks.users_group
+        storage = platform.storage
+
+        scope_ = KeyVaultScope(
+            self,
+            "secret-scope",
+            name=names.secret_scope,
+            vault_id=platform.vault.vault.id,
+            vault_uri=platform.vault.vault.vault_uri,
+        )
+        catalog = UnityCatalog(
+            self,
+            "unity-catalog",
+            d,
+            access_connector_id=platform.connector.connector.id,
+            lake_url=storage.url(LAKE),
+            checkpoints_url=storage.url(CHECKPOINTS),
+        )
+        files = closure()
+        uploaded = WorkspaceFiles(self, "files", root=names.workspace_root, files=files)
+        locations = Locations(storage.url(LAKE, env.app), storage.url(CHECKPOINTS, env.app))
+        trigger = "continuous" if env.azure.databricks.continuous else "available-now"
+        job = PipelineJob(
+            self,
+            "pipeline",
+            d,
+            scripts_root=names.workspace_root,
+            parameters=stage_parameters(
+                env.name,
+                trigger,
+                locations.lake_root,
+                locations.checkpoint_root,
+                platform.event_hubs.bootstrap_servers,
+            ),
+            env_vars={env.kafka.connection_string_env: scope_.reference(LISTEN_SECRET)},
+            libraries=pypi_libraries(files.third_party, pinned_versions()),
+            depends_on=[*uploaded.files.values(), catalog.lake, catalog.checkpoints],
+        )
+        warehouse = SqlWarehouse(self, "sql-warehouse", d).warehouse
+        catalog.gold_table(locations.table(GOLD), warehouse.id)
+
+        for id_, target, level in (
+            ("job-permissions", {"job_id": job.job.id}, "CAN_MANAGE_RUN"),
+            ("warehouse-permissions", {"sql_endpoint_id": warehouse.id}, "CAN_USE"),
+        ):
+            Permissions(
+                self,
+                id_,
+                access_control=[PermissionsAccessControl(group_name=group, permission_level=level)],
+                **target,
+            )
+        gold_name = f"{names.catalog}.{env.app}.{GOLD}"
+        if lakeview_available():
+            LakeviewDashboard(
+                self,
+                "dashboard",
+                name=f"{names.stem} orders",
+                parent_path=names.workspace_root,
+                warehouse_id=warehouse.id,
+                table=gold_name,
+                group=group,
+            )
+        outputs = {
+            "job_id": job.job.id,
+            "warehouse_id": warehouse.id,
+            "gold_table": gold_name,
+        }
+        for key, value in outputs.items():
+            TerraformOutput(self, key, value=value)
