@@ -34,10 +34,9 @@ class KeyedBatcher:
         self._open: dict[str, tuple[EventDataBatch, list[Record]]] = {}
 
     def add(self, record: Record) -> None:
-        event = EventData(record.payload)
         batch, records = self._open_batch(record.key)
         try:
-            batch.add(event)
+            batch.add(EventData(record.payload))
         except ValueError:
             if not records:  # it does not fit even in an empty batch
                 self._oversized(record)
@@ -45,7 +44,8 @@ class KeyedBatcher:
             self._send_key(record.key)
             batch, records = self._open_batch(record.key)
             try:
-                batch.add(event)
+                # A fresh EventData: a failed add() leaves the first one marked up by the SDK.
+                batch.add(EventData(record.payload))
             except ValueError:
                 self._oversized(record)
                 return
