@@ -31,7 +31,11 @@ FIELDS: tuple[Field, ...] = (
     Field("currency", "string", "ISO 4217 currency; always USD."),
     Field("channel", "string", "web | mobile | marketplace"),
     Field("payment_method", "string", "card | paypal | apple_pay | gift_card"),
-    Field("timestamp", "string", "When the order was placed: UTC, ISO-8601, e.g. 2026-11-27T10:00:00.123Z"),
+    Field(
+        "timestamp",
+        "string",
+        "When the order was placed: UTC, ISO-8601, e.g. 2026-11-27T10:00:00.123Z",
+    ),
 )
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 BRONZE = "bronze_orders"
@@ -28,8 +29,29 @@ class Locations:
         return f"{self.checkpoint_root.rstrip('/')}/{stage}"
 
 
-# Column layouts, as Spark DDL, of the tables other parts read directly.
-# The dashboard reads gold and quarantine with delta-rs; the warehouse registers gold.
+# Column layouts, as Spark DDL. The jobs create the tables from these; the dashboard reads
+# gold and quarantine with delta-rs; the warehouse registers gold.
+BRONZE_DDL = (
+    "key BINARY, payload BINARY, topic STRING, partition INT, offset BIGINT, "
+    "kafka_timestamp TIMESTAMP, ingested_at TIMESTAMP"
+)
+SILVER_DDL = (
+    "order_id STRING, customer_id STRING, state STRING, city STRING, product STRING, "
+    "category STRING, quantity INT, price DECIMAL(12,2), revenue DECIMAL(18,2), currency STRING, "
+    "channel STRING, payment_method STRING, event_time TIMESTAMP, schema_version INT, "
+    "topic STRING, partition INT, offset BIGINT, kafka_timestamp TIMESTAMP, batch_id BIGINT, "
+    "processed_at TIMESTAMP"
+)
+DUPLICATES_DDL = (
+    "order_id STRING, event_time TIMESTAMP, detail STRING, topic STRING, partition INT, "
+    "offset BIGINT, kafka_timestamp TIMESTAMP, batch_id BIGINT, detected_at TIMESTAMP"
+)
+# One row per silver micro-batch: the audit trail of the accounting, and the watermark's memory.
+SILVER_BATCHES_DDL = (
+    "batch_id BIGINT, bronze_rows BIGINT, silver_rows BIGINT, quarantined BIGINT, "
+    "duplicates BIGINT, late BIGINT, max_event_time TIMESTAMP, watermark TIMESTAMP, "
+    "processed_at TIMESTAMP"
+)
 GOLD_DDL = (
     "window_start TIMESTAMP, window_end TIMESTAMP, window_date DATE, state STRING, "
     "product STRING, category STRING, orders BIGINT, units BIGINT, revenue DECIMAL(18,2), "
@@ -42,3 +64,8 @@ QUARANTINE_DDL = (
     "payload BINARY, reason STRING, detail STRING, topic STRING, partition INT, offset BIGINT, "
     "kafka_timestamp TIMESTAMP, batch_id BIGINT, quarantined_at TIMESTAMP"
 )
+
+
+def column_names(ddl: str) -> list[str]:
+    """Column names of a DDL string, in order (commas inside DECIMAL(p,s) are not separators)."""
+    return [part.split()[0] for part in re.split(r",(?![^(]*\))", ddl)]

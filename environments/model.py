@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,11}$")]
 EnvVarName = Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]
@@ -60,6 +63,14 @@ class PipelineSettings(Strict):
     lateness_seconds: Annotated[int, Field(ge=10, le=86_400)] = 300
     max_offsets_per_trigger: Annotated[int, Field(ge=1000)] | None = None
     shuffle_partitions: Annotated[int, Field(ge=1, le=2000)] = 2
+
+    @field_validator("lake_root", "checkpoint_root")
+    @classmethod
+    def _anchor_local_paths(cls, v: str | None) -> str | None:
+        """Relative local paths mean "inside the repository", wherever the command runs from."""
+        if v is None or "://" in v or Path(v).is_absolute():
+            return v
+        return str(REPOSITORY / v)
 
 
 class LocalSparkSettings(Strict):
@@ -193,7 +204,9 @@ class Environment(Strict):
         if (self.spark is None) == (self.azure is None):
             raise ValueError("an environment has exactly one of `spark` (local) or `azure`")
         if self.spark is not None and not (
-            self.kafka.bootstrap_servers and self.pipeline.lake_root and self.pipeline.checkpoint_root
+            self.kafka.bootstrap_servers
+            and self.pipeline.lake_root
+            and self.pipeline.checkpoint_root
         ):
             raise ValueError(
                 "a local environment needs kafka.bootstrap_servers, pipeline.lake_root "
@@ -215,4 +228,3 @@ class Environment(Strict):
         """The environment's name plus its instance: what tells copies of dev apart."""
         instance = self.azure.instance if self.azure else None
         return f"{self.name}{instance}" if instance else self.name
-

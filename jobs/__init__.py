@@ -1,0 +1,1 @@
+"""The bronze -> silver -> gold streaming stages. The same files run locally and on Databricks."""

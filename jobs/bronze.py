@@ -1,0 +1,41 @@
+"""Bronze: Kafka records, untouched, into a checkpointed Delta table.
+
+python -m jobs.bronze --env local [--trigger available-now|continuous]
+"""
+
+if __package__ in (None, ""):
+    import _bootstrap  # noqa: F401  (run as a script on Databricks)
+
+from pyspark.sql import SparkSession
+from pyspark.sql.streaming import StreamingQuery
+
+from contract import tables
+from jobs.delta_io import ensure_table
+from jobs.kafka_source import kafka_options
+from jobs.runner import run_stage, with_trigger
+from jobs.settings import StageSettings, parse
+from jobs.transforms.bronze import to_bronze
+
+STAGE = "bronze"
+
+
+def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
+    path = settings.locations.table(tables.BRONZE)
+    ensure_table(spark, path, tables.BRONZE_DDL)
+    records = spark.readStream.format("kafka").options(**kafka_options(settings)).load()
+    writer = (
+        to_bronze(records)
+        .writeStream.queryName(STAGE)
+        .format("delta")
+        .outputMode("append")
+        .option("checkpointLocation", settings.locations.checkpoint(STAGE))
+    )
+    return with_trigger(writer, settings).start(path)
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_stage(STAGE, start, parse(STAGE, argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Delta Lake reads and writes shared by the stages: table creation and exactly-once writes.
+
+Every write inside a foreachBatch carries (txnAppId, txnVersion=batch id): when a crashed
+batch is replayed, Delta skips the writes it already committed, so replays change nothing.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, SparkSession
+
+TABLE_PROPERTIES = {
+    "delta.autoOptimize.autoCompact": "true",
+    "delta.appendOnly": "false",
+}
+
+
+def ensure_table(
+    spark: SparkSession, path: str, ddl: str, partition_by: tuple[str, ...] = ()
+) -> None:
+    """Create the table empty if it is not there, so readers never race its first write."""
+    from delta.tables import DeltaTable
+
+    schema = spark.createDataFrame([], ddl).schema
+    builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(schema)
+    if partition_by:
+        builder = builder.partitionedBy(*partition_by)
+    for key, value in TABLE_PROPERTIES.items():
+        builder = builder.property(key, value)
+    builder.execute()
+
+
+def read(spark: SparkSession, path: str) -> DataFrame:
+    return spark.read.format("delta").load(path)
+
+
+def append_once(df: DataFrame, path: str, app_id: str, version: int) -> None:
+    (
+        df.write.format("delta")
+        .mode("append")
+        .option("txnAppId", app_id)
+        .option("txnVersion", version)
+        .save(path)
+    )
+
+
+def merge_once(
+    spark: SparkSession,
+    path: str,
+    source: DataFrame,
+    on: str,
+    actions: dict,
+    app_id: str,
+    version: int,
+) -> None:
+    """MERGE made idempotent through Delta's session-level transaction identifiers."""
+    from delta.tables import DeltaTable
+
+    spark.conf.set("spark.databricks.delta.write.txnAppId", app_id)
+    spark.conf.set("spark.databricks.delta.write.txnVersion", str(version))
+    try:
+        (
+            DeltaTable.forPath(spark, path)
+            .alias("t")
+            .merge(source.alias("s"), on)
+            .whenMatchedUpdate(set=actions["update"])
+            .whenNotMatchedInsert(values=actions["insert"])
+            .execute()
+        )
+    finally:
+        spark.conf.unset("spark.databricks.delta.write.txnAppId")
+        spark.conf.unset("spark.databricks.delta.write.txnVersion")

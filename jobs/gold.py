@@ -1,0 +1,92 @@
+"""Gold: 1-minute windows per state and product, merged in place as silver grows.
+
+The current minute is visible while it fills; a late event (within silver's lateness horizon)
+adds to the window it belongs to.
+
+python -m jobs.gold --env local [--trigger available-now|continuous]
+"""
+
+if __package__ in (None, ""):
+    import _bootstrap  # noqa: F401  (run as a script on Databricks)
+
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from contract import tables
+from jobs import delta_io
+from jobs.runner import run_stage, with_trigger
+from jobs.settings import StageSettings, parse
+from jobs.transforms.gold import minute_totals
+
+STAGE = "gold"
+_SUMS = ("orders", "units", "revenue")
+
+
+def merge_actions() -> dict:
+    """Increments add to what the window already has; the average follows the sums."""
+    update = {c: F.col(f"t.{c}") + F.col(f"s.{c}") for c in _SUMS}
+    update["avg_order_value"] = F.round(update["revenue"] / update["orders"], 2)
+    update["updated_at"] = F.current_timestamp()
+    insert = {
+        c: F.col(f"s.{c}")
+        for c in ("window_start", "window_end", "window_date", "state", "product", "category")
+        + _SUMS
+    }
+    insert["avg_order_value"] = F.round(F.col("s.revenue") / F.col("s.orders"), 2)
+    insert["updated_at"] = F.current_timestamp()
+    return {"update": update, "insert": insert}
+
+
+@dataclass
+class GoldBatchWriter:
+    settings: StageSettings
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        increments = minute_totals(batch).persist()
+        try:
+            dates = sorted({r[0] for r in increments.select("window_date").distinct().collect()})
+            if not dates:
+                return
+            # A literal partition filter lets the MERGE read only the touched days.
+            days = ", ".join(f"DATE'{d.isoformat()}'" for d in dates)
+            on = f"t.window_date IN ({days}) AND t.window_date = s.window_date AND " + " AND ".join(
+                f"t.{k} = s.{k}" for k in tables.GOLD_KEY
+            )
+            delta_io.merge_once(
+                batch.sparkSession,
+                self.settings.locations.table(tables.GOLD),
+                increments,
+                on,
+                merge_actions(),
+                app_id=f"{STAGE}@{self.settings.locations.checkpoint(STAGE)}",
+                version=batch_id,
+            )
+        finally:
+            increments.unpersist()
+
+
+def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
+    loc = settings.locations
+    delta_io.ensure_table(spark, loc.table(tables.SILVER), tables.SILVER_DDL)
+    delta_io.ensure_table(
+        spark, loc.table(tables.GOLD), tables.GOLD_DDL, partition_by=tables.GOLD_PARTITION
+    )
+    writer = (
+        spark.readStream.format("delta")
+        .load(loc.table(tables.SILVER))
+        .writeStream.queryName(STAGE)
+        .foreachBatch(GoldBatchWriter(settings))
+        .option("checkpointLocation", loc.checkpoint(STAGE))
+    )
+    return with_trigger(writer, settings).start()
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_stage(STAGE, start, parse(STAGE, argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Starting and awaiting streaming queries the same way in every stage."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
+
+from jobs.settings import StageSettings
+
+
+def with_trigger(writer: DataStreamWriter, settings: StageSettings) -> DataStreamWriter:
+    if settings.trigger == "available-now":
+        return writer.trigger(availableNow=True)
+    return writer.trigger(processingTime=f"{settings.pipeline.trigger_seconds} seconds")
+
+
+def await_all(queries: list[StreamingQuery], stop: threading.Event | None = None) -> None:
+    """Wait until every query ends, or until `stop` is set (then stop them cleanly).
+
+    A failed query raises here, so the process exits non-zero and the scheduler retries it.
+    """
+    stop = stop or threading.Event()
+    while not stop.is_set() and any(q.isActive for q in queries):
+        for q in queries:
+            if q.exception() is not None:
+                raise RuntimeError(f"query {q.name} failed: {q.exception()}")
+        stop.wait(0.5)
+    for q in queries:
+        if q.isActive:
+            q.stop()
+    for q in queries:
+        if q.exception() is not None:
+            raise RuntimeError(f"query {q.name} failed: {q.exception()}")
+
+
+def stop_on_signals() -> threading.Event:
+    """SIGTERM/SIGINT set the event instead of killing the process mid-batch."""
+    event = threading.Event()
+
+    def handler(signum, frame):  # noqa: ARG001
+        event.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+    return event
+
+
+def run_stage(name: str, start: Callable, settings: StageSettings) -> None:
+    """Entry point body shared by the three stage files."""
+    from jobs.session import spark_session
+
+    spark = spark_session(settings.env, f"orders-{name}")
+    stop = stop_on_signals()
+    try:
+        await_all([start(spark, settings)], stop)
+    except RuntimeError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,176 @@
+"""Silver: validate, type and de-duplicate bronze; rejects to quarantine, repeats counted.
+
+python -m jobs.silver --env local [--trigger available-now|continuous]
+"""
+
+if __package__ in (None, ""):
+    import _bootstrap  # noqa: F401  (run as a script on Databricks)
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from contract import tables
+from contract.rejects import Reason
+from jobs import delta_io
+from jobs.runner import run_stage, with_trigger
+from jobs.settings import StageSettings, parse
+from jobs.transforms.silver import DUPLICATE, QUARANTINE, SILVER, classify, parse_orders
+
+STAGE = "silver"
+
+
+@dataclass
+class SilverBatchWriter:
+    """foreachBatch body. Writes quarantine, duplicates and silver, then the batch's audit row.
+
+    The audit row goes last: when it exists the batch is complete, so a replay skips it. Its
+    running maximum event time gives the next batch's watermark without scanning silver.
+    """
+
+    settings: StageSettings
+    _last_done: int | None = None
+    _max_event_time: datetime | None = None
+    _loaded: bool = field(default=False, repr=False)
+
+    @property
+    def app_id(self) -> str:
+        return f"{STAGE}@{self.settings.locations.checkpoint(STAGE)}"
+
+    def path(self, table: str) -> str:
+        return self.settings.locations.table(table)
+
+    def _load_progress(self, spark: SparkSession) -> None:
+        last = (
+            delta_io.read(spark, self.path(tables.SILVER_BATCHES))
+            .orderBy(F.col("batch_id").desc())
+            .select("batch_id", "max_event_time")
+            .first()
+        )
+        if last is not None:
+            self._last_done, self._max_event_time = last["batch_id"], last["max_event_time"]
+        self._loaded = True
+
+    def _accepted_keys(self, spark: SparkSession, low: datetime, high: datetime) -> DataFrame:
+        """Order ids already in silver near this batch's event times (file skipping on time)."""
+        horizon = timedelta(seconds=self.settings.pipeline.lateness_seconds)
+        return (
+            delta_io.read(spark, self.path(tables.SILVER))
+            .where(F.col("event_time").between(low - horizon, high + horizon))
+            .select("order_id")
+        )
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        spark = batch.sparkSession
+        if not self._loaded:
+            self._load_progress(spark)
+        if self._last_done is not None and batch_id <= self._last_done:
+            return
+        lateness = timedelta(seconds=self.settings.pipeline.lateness_seconds)
+        watermark = self._max_event_time - lateness if self._max_event_time else None
+
+        parsed = parse_orders(batch).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            on_time = parsed.where(F.col("reason").isNull())
+            if watermark is not None:
+                on_time = on_time.where(F.col("event_time") >= F.lit(watermark))
+            low, high = on_time.agg(F.min("event_time"), F.max("event_time")).first()
+            accepted = (
+                self._accepted_keys(spark, low, high)
+                if low is not None
+                else spark.createDataFrame([], "order_id STRING")
+            )
+            outcome = (
+                classify(parsed, accepted, watermark)
+                .withColumn("batch_id", F.lit(batch_id).cast("bigint"))
+                .withColumn("now", F.current_timestamp())
+                .persist(StorageLevel.MEMORY_AND_DISK)
+            )
+            try:
+                self._write(outcome, batch_id, watermark)
+            finally:
+                outcome.unpersist()
+        finally:
+            parsed.unpersist()
+
+    def _write(self, outcome: DataFrame, batch_id: int, watermark: datetime | None) -> None:
+        spark = outcome.sparkSession
+        counts = {
+            (row["outcome"], row["reason"]): row["n"]
+            for row in outcome.groupBy("outcome", "reason")
+            .agg(F.count(F.lit(1)).alias("n"))
+            .collect()
+        }
+        batch_max = outcome.where(F.col("outcome") == SILVER).agg(F.max("event_time")).first()[0]
+
+        def rows(kind: str) -> int:
+            return sum(n for (o, _), n in counts.items() if o == kind)
+
+        writes = (
+            (QUARANTINE, tables.QUARANTINE, tables.QUARANTINE_DDL, {"quarantined_at": "now"}),
+            (DUPLICATE, tables.DUPLICATES, tables.DUPLICATES_DDL, {"detected_at": "now"}),
+            (SILVER, tables.SILVER, tables.SILVER_DDL, {"processed_at": "now"}),
+        )
+        for kind, table, ddl, renames in writes:
+            if rows(kind):
+                selected = outcome.where(F.col("outcome") == kind)
+                for target, source in renames.items():
+                    selected = selected.withColumn(target, F.col(source))
+                delta_io.append_once(
+                    selected.select(*tables.column_names(ddl)),
+                    self.path(table),
+                    self.app_id,
+                    batch_id,
+                )
+
+        running_max = max(filter(None, (self._max_event_time, batch_max)), default=None)
+        audit = spark.createDataFrame(
+            [
+                (
+                    batch_id,
+                    sum(counts.values()),
+                    rows(SILVER),
+                    rows(QUARANTINE),
+                    rows(DUPLICATE),
+                    counts.get((QUARANTINE, Reason.LATE.value), 0),
+                    running_max,
+                    watermark,
+                    datetime.utcnow(),
+                )
+            ],
+            tables.SILVER_BATCHES_DDL,
+        )
+        delta_io.append_once(audit, self.path(tables.SILVER_BATCHES), self.app_id, batch_id)
+        self._last_done, self._max_event_time = batch_id, running_max
+
+
+def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
+    loc = settings.locations
+    for table, ddl in (
+        (tables.BRONZE, tables.BRONZE_DDL),
+        (tables.SILVER, tables.SILVER_DDL),
+        (tables.QUARANTINE, tables.QUARANTINE_DDL),
+        (tables.DUPLICATES, tables.DUPLICATES_DDL),
+        (tables.SILVER_BATCHES, tables.SILVER_BATCHES_DDL),
+    ):
+        delta_io.ensure_table(spark, loc.table(table), ddl)
+    writer = (
+        spark.readStream.format("delta")
+        .load(loc.table(tables.BRONZE))
+        .writeStream.queryName(STAGE)
+        .foreachBatch(SilverBatchWriter(settings))
+        .option("checkpointLocation", loc.checkpoint(STAGE))
+    )
+    return with_trigger(writer, settings).start()
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_stage(STAGE, start, parse(STAGE, argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pure DataFrame -> DataFrame functions: no reads, no writes, testable on small data."""

@@ -1,0 +1,31 @@
+"""Gold: per-minute business totals per state and product, ready to be merged into the table."""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from contract import events
+
+
+def minute_totals(silver: DataFrame) -> DataFrame:
+    """Sum a slice of silver into 1-minute tumbling windows; these are increments, not totals."""
+    money = f"decimal({events.REVENUE_PRECISION},{events.REVENUE_SCALE})"
+    return (
+        silver.withColumn("window_start", F.date_trunc("minute", "event_time"))
+        .groupBy("window_start", "state", "product")
+        .agg(
+            F.first("category").alias("category"),
+            F.count(F.lit(1)).alias("orders"),
+            F.sum("quantity").cast("bigint").alias("units"),
+            F.sum("revenue").cast(money).alias("revenue"),
+        )
+        .withColumn("window_end", F.col("window_start") + F.expr("INTERVAL 1 MINUTE"))
+        .withColumn("window_date", F.to_date("window_start"))
+    )
+
+
+def average_order_value(revenue, orders):
+    """Revenue per order, rounded to cents; shared by the merge and by tests."""
+    money = f"decimal({events.REVENUE_PRECISION},{events.REVENUE_SCALE})"
+    return F.round(revenue / orders, events.REVENUE_SCALE).cast(money)
