@@ -15,7 +15,7 @@ from contract.tables import GOLD, Locations
 from environments import Environment
 from infra.closure import closure, pinned_versions, pypi_libraries
 from infra.components.base import Deployment
-from infra.components.dashboard import LakeviewDashboard, lakeview_available
+from infra.components.dashboard import LakeviewDashboard
 from infra.components.key_vault import LISTEN_SECRET
 from infra.components.lake_storage import CHECKPOINTS, LAKE
 from infra.components.pipeline_job import PipelineJob, stage_parameters
@@ -92,16 +92,15 @@ class WorkspaceStack(TerraformStack):
                 **target,
             )
         gold_name = f"{names.catalog}.{env.app}.{GOLD}"
-        if lakeview_available():
-            LakeviewDashboard(
-                self,
-                "dashboard",
-                name=f"{names.stem} orders",
-                parent_path=names.workspace_root,
-                warehouse_id=warehouse.id,
-                table=gold_name,
-                group=group,
-            )
+        LakeviewDashboard(
+            self,
+            "dashboard",
+            name=f"{names.stem} orders",
+            parent_path=names.workspace_root,
+            warehouse_id=warehouse.id,
+            table=gold_name,
+            group=group,
+        )
         outputs = {
             "job_id": job.job.id,
             "warehouse_id": warehouse.id,

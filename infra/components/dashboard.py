@@ -1,22 +1,12 @@
-"""The Lakeview dashboard over gold, built by `dashboard.lakeview` (when that module exists)."""
+"""The Lakeview dashboard over gold, as `dashboard.lakeview` defines it."""
 
 from __future__ import annotations
-
-import importlib
-import importlib.util
 
 from cdktn_provider_databricks.dashboard import Dashboard
 from cdktn_provider_databricks.permissions import Permissions, PermissionsAccessControl
 from constructs import Construct
 
-LAKEVIEW_MODULE = "dashboard.lakeview"
-
-
-def lakeview_available() -> bool:
-    try:
-        return importlib.util.find_spec(LAKEVIEW_MODULE) is not None
-    except ModuleNotFoundError:
-        return False
+from dashboard.lakeview import serialized_dashboard
 
 
 class LakeviewDashboard(Construct):
@@ -32,14 +22,13 @@ class LakeviewDashboard(Construct):
         group: str,
     ) -> None:
         super().__init__(scope, id_)
-        lakeview = importlib.import_module(LAKEVIEW_MODULE)
         self.dashboard = Dashboard(
             self,
             "dashboard",
             display_name=name,
             parent_path=parent_path,
             warehouse_id=warehouse_id,
-            serialized_dashboard=lakeview.serialized_dashboard(table),
+            serialized_dashboard=serialized_dashboard(table),
             embed_credentials=False,  # viewers see only what their own grants allow
         )
         Permissions(

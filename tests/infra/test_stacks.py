@@ -189,3 +189,11 @@ def test_every_closure_file_is_uploaded_with_its_content_hash(synth, env):
     assert set(uploaded) == set(closure().files)
     for relative, resource in uploaded.items():
         assert resource["md5"] == hashlib.md5((ROOT / relative).read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_dashboard_queries_the_registered_gold_table(synth, env):
+    dashboard = synth.one(env, "workspace", "databricks_dashboard")
+    table = synth.one(env, "workspace", "databricks_sql_table")
+    assert table["name"] in dashboard["serialized_dashboard"]
+    assert dashboard["embed_credentials"] is False
