@@ -6,7 +6,7 @@ ENV ?= local
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup up down status test test-unit test-integration test-infra demo bench lint \
-        synth plan deploy destroy scan simulate run smoke dashboard clean
+        synth plan deploy destroy scan simulate run smoke powerbi dashboard clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ run: setup ## Trigger ENV's pipeline job now and follow it to the end
 
 smoke: setup ## Check ENV's jobs, last runs, and gold row count via the SQL warehouse
 	@$(PY) -m scripts.ops smoke --env $(ENV)
+
+powerbi: setup ## Write artifacts/<env>.pbids for Power BI Desktop from ENV's SQL warehouse
+	@$(PY) -m scripts.ops powerbi --env $(ENV)
 
 dashboard: setup ## Serve the local dashboard on 127.0.0.1 (PORT= to override)
 	@$(PY) -m dashboard
