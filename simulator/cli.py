@@ -181,7 +181,7 @@ def send(
             start_time=start_time,
             interrupted=outcome.interrupted,
         )
-    if ledger_.failed:
+    if ledger_.failed or outcome.stopped_because:
         raise typer.Exit(1)
 
 
@@ -291,6 +291,8 @@ def _summary(
     if ledger.failed:
         why = "; ".join(f"{reason} ({n:,})" for reason, n in errors.most_common(3))
         lines.append(f"NOT DELIVERED: {ledger.failed:,} of {ledger.sent:,} records: {why}")
+    elif outcome.stopped_because:
+        lines.append(f"NOT FINISHED: {ledger.sent:,} records sent and delivered before it stopped")
     else:
         lines.append(f"all {ledger.sent:,} records delivered")
     console.print("\n".join(lines), markup=False, soft_wrap=True)

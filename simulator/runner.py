@@ -15,7 +15,6 @@ from rich.progress import (
     Progress,
     TaskProgressColumn,
     TextColumn,
-    TimeElapsedColumn,
 )
 
 from simulator.ledger import Ledger
@@ -33,6 +32,7 @@ class StopSignal:
 
     def __init__(self) -> None:
         self.count = 0
+        self.first_at: float | None = None  # time.monotonic() of the first signal
         self.deadline: float | None = None  # time.monotonic() at which a --duration run ends
         self._event = threading.Event()
         self._previous: dict[int, object] = {}
@@ -48,6 +48,7 @@ class StopSignal:
 
     def _handle(self, _signum, _frame) -> None:
         self.count += 1
+        self.first_at = self.first_at or time.monotonic()
         self._event.set()
 
     @property
@@ -61,7 +62,11 @@ class StopSignal:
 
     @property
     def hurried(self) -> bool:
-        return self.count > 1
+        """Stop waiting for deliveries: a second signal, or the first one was a while ago."""
+        return self.count > 1 or (
+            self.first_at is not None
+            and time.monotonic() - self.first_at > INTERRUPTED_FLUSH_SECONDS
+        )
 
     def wait(self, seconds: float) -> None:
         self._event.wait(seconds)
@@ -91,19 +96,26 @@ class LiveProgress:
                 BarColumn(),
                 TaskProgressColumn(),
                 TextColumn("{task.fields[sent]:,} sent, {task.fields[in_flight]:,} in flight"),
-                TextColumn("{task.fields[rate]:,.0f} events/s"),
-                TimeElapsedColumn(),
+                TextColumn("{task.fields[rate]:,.0f} events/s, {task.fields[elapsed]:.0f} s"),
                 console=self._console,
                 transient=True,
             )
             self._bar.start()
-            self._task = self._bar.add_task("send", total=self._count or self._duration)
+            self._task = self._bar.add_task(
+                "send",
+                total=self._count or self._duration,
+                sent=0,
+                in_flight=0,
+                rate=0.0,
+                elapsed=0.0,
+            )
         self._bar.update(
             self._task,
             completed=sent if self._count else elapsed,
             sent=sent,
             in_flight=in_flight,
             rate=sent / elapsed,
+            elapsed=elapsed,
         )
 
     def stop(self) -> None:
@@ -161,12 +173,11 @@ def run(
         pass
     finally:
         progress.stop()
-    interrupted = stop.requested
-    timeout = min(flush_timeout, INTERRUPTED_FLUSH_SECONDS) if interrupted else flush_timeout
-    if interrupted and transport.in_flight():
+    if stop.requested and transport.in_flight():
         notice(
-            f"stopping: waiting up to {timeout:.0f} s for {transport.in_flight():,} outstanding "
-            "deliveries (Ctrl-C again to give up)"
+            f"stopping: waiting up to {INTERRUPTED_FLUSH_SECONDS:.0f} s for "
+            f"{transport.in_flight():,} outstanding deliveries (Ctrl-C again to give up)"
         )
-    transport.close(timeout, give_up=lambda: stop.hurried)
-    return Outcome(time.monotonic() - started, interrupted, transport.broken)
+    # A Ctrl-C while waiting here cuts the wait short too (see StopSignal.hurried).
+    transport.close(flush_timeout, give_up=lambda: stop.hurried)
+    return Outcome(time.monotonic() - started, stop.requested, transport.broken)

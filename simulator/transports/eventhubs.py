@@ -19,6 +19,10 @@ MAX_WAIT_SECONDS = 1.0
 OVERSIZED = "event larger than the Event Hubs batch size limit"
 
 
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 class KeyedBatcher:
     """Fills one batch per partition key; `send(batch, records)` must report the outcome."""
 
@@ -85,7 +89,7 @@ class EventHubsTransport:
         try:
             return self._client.create_batch(partition_key=key)
         except EventHubError as exc:
-            self.broken = f"event hubs: {exc}"
+            self.broken = f"event hubs: {_first_line(exc)}"
             raise SendAborted from None
 
     def _send(self, batch: EventDataBatch, records: list[Record]) -> None:
@@ -94,7 +98,7 @@ class EventHubsTransport:
                 self._client.send_batch(batch)
                 return
             except EventHubError as exc:  # after the SDK's own retries
-                self.broken = f"event hubs: {exc}"
+                self.broken = f"event hubs: {_first_line(exc)}"
         for record in records:
             self._on_failed(record, self.broken)
 
