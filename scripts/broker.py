@@ -136,7 +136,9 @@ class Broker:
         if not (self.data_dir / "logs" / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
             subprocess.run(
-                self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties)),
+                self._java(
+                    "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties)
+                ),
                 check=True,
                 capture_output=True,
             )
@@ -162,7 +164,9 @@ class Broker:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise BrokerError(f"broker exited with code {process.returncode}; see {self.log_file}")
+                raise BrokerError(
+                    f"broker exited with code {process.returncode}; see {self.log_file}"
+                )
             if self.healthy():
                 return self
             time.sleep(0.5)
@@ -193,7 +197,9 @@ class Broker:
 
                 admin.create_partitions([NewPartitions(name, partitions)])[name].result(30)
             return
-        futures = admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+        futures = admin.create_topics(
+            [NewTopic(name, num_partitions=partitions, replication_factor=1)]
+        )
         futures[name].result(30)
 
     def topic_sizes(self) -> dict[str, int]:
@@ -201,7 +207,9 @@ class Broker:
         from confluent_kafka import Consumer, TopicPartition
 
         metadata = self.admin().list_topics(timeout=10)
-        consumer = Consumer({"bootstrap.servers": self.bootstrap, "group.id": "status", "log_level": 0})
+        consumer = Consumer(
+            {"bootstrap.servers": self.bootstrap, "group.id": "status", "log_level": 0}
+        )
         try:
             sizes = {}
             for topic, meta in sorted(metadata.topics.items()):
@@ -230,7 +238,9 @@ def broker_for(env_name: str) -> tuple[Broker, str, int]:
         raise ConfigError(f"environment {env.name!r} is not local: its broker is Event Hubs")
     host, _, port = env.kafka.bootstrap_servers.rpartition(":")
     if host not in ("127.0.0.1", "localhost") or not port.isdigit():
-        raise ConfigError(f"kafka.bootstrap_servers: {env.kafka.bootstrap_servers} is not a local address")
+        raise ConfigError(
+            f"kafka.bootstrap_servers: {env.kafka.bootstrap_servers} is not a local address"
+        )
     return Broker(port=int(port)), env.kafka.topic, env.kafka.partitions
 
 
@@ -254,7 +264,9 @@ def up(env: str = EnvOption) -> None:
         raise _fail(str(exc), 2) from None
     except BrokerError as exc:
         raise _fail(str(exc), 1) from None
-    typer.echo(f"broker up at {broker.bootstrap} (pid {broker.pid()}), topic {topic!r} x{partitions}")
+    typer.echo(
+        f"broker up at {broker.bootstrap} (pid {broker.pid()}), topic {topic!r} x{partitions}"
+    )
 
 
 @cli.command()

@@ -30,3 +30,14 @@ def broker(tmp_path_factory):
     b = Broker(port=free_port_pair(), data_dir=tmp_path_factory.mktemp("broker"))
     with b:
         yield b
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark with Delta for the whole run: a JVM start costs seconds."""
+    from environments import load_environment
+    from jobs.session import spark_session
+
+    session = spark_session(load_environment("local"), "tests")
+    yield session
+    session.stop()

@@ -1,0 +1,149 @@
+"""Every silver rule on small DataFrames: one bad field at a time, each with its reason."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+import pytest
+
+from contract.rejects import Reason
+from jobs.transforms.silver import DUPLICATE, QUARANTINE, SILVER, classify, parse_orders
+
+pytestmark = pytest.mark.spark
+
+INGESTED = datetime(2026, 11, 27, 10, 0, 5)
+BRONZE = "key binary, payload binary, topic string, partition int, offset long, kafka_timestamp timestamp"
+
+
+def order(**changes) -> dict:
+    event = {
+        "schema_version": 1,
+        "order_id": str(uuid.uuid4()),
+        "customer_id": "cust-00042",
+        "state": "CA",
+        "city": "San Francisco",
+        "product": "Laptop",
+        "category": "Electronics",
+        "quantity": 2,
+        "price": 999.99,
+        "currency": "USD",
+        "channel": "web",
+        "payment_method": "card",
+        "timestamp": "2026-11-27T10:00:00.123Z",
+    }
+    event.update(changes)
+    return event
+
+
+def bronze(spark, payloads: list[bytes], partition: int = 0):
+    rows = [(None, p, "orders", partition, i, INGESTED) for i, p in enumerate(payloads)]
+    return spark.createDataFrame(rows, BRONZE)
+
+
+def encode(event: dict) -> bytes:
+    return json.dumps(event).encode()
+
+
+def without(field: str) -> bytes:
+    event = order()
+    del event[field]
+    return encode(event)
+
+
+CASES = [
+    (b"\xff\xfe{}", Reason.NOT_UTF8),
+    (b'{"order_id": "abc", "state":', Reason.NOT_JSON),
+    (b"[1, 2, 3]", Reason.NOT_JSON),
+    (b'{"price": NaN}', Reason.NOT_JSON),
+    (without("city"), Reason.MISSING_FIELD),
+    (encode(order(customer_id=None)), Reason.MISSING_FIELD),
+    (encode(order(quantity="2")), Reason.WRONG_TYPE),
+    (encode(order(quantity=2.5)), Reason.WRONG_TYPE),
+    (encode(order(price="9.99")), Reason.WRONG_TYPE),
+    (encode(order(state=6)), Reason.WRONG_TYPE),
+    (encode(order(schema_version=2)), Reason.UNSUPPORTED_VERSION),
+    (encode(order(order_id="not-a-uuid")), Reason.BAD_ORDER_ID),
+    (encode(order(quantity=0)), Reason.BAD_QUANTITY),
+    (encode(order(quantity=-3)), Reason.BAD_QUANTITY),
+    (encode(order(price=0)), Reason.BAD_PRICE),
+    (encode(order(price=-5.0)), Reason.BAD_PRICE),
+    (json.dumps(order(price=1.5)).replace("1.5", "1e999").encode(), Reason.BAD_PRICE),
+    (json.dumps(order(price=1.5)).replace("1.5", "-1e999").encode(), Reason.BAD_PRICE),
+    (encode(order(currency="EUR")), Reason.BAD_VALUE),
+    (encode(order(channel="fax")), Reason.BAD_VALUE),
+    (encode(order(state="ZZ")), Reason.UNKNOWN_STATE),
+    (encode(order(city="Boston")), Reason.CITY_NOT_IN_STATE),
+    (encode(order(timestamp="yesterday")), Reason.BAD_TIMESTAMP),
+    (encode(order(timestamp="2026-13-45T10:00:00Z")), Reason.BAD_TIMESTAMP),
+    (encode(order(timestamp="2026-11-30T10:00:00Z")), Reason.FUTURE_TIMESTAMP),
+]
+
+
+def test_each_bad_record_gets_its_reason(spark):
+    parsed = parse_orders(bronze(spark, [payload for payload, _ in CASES])).orderBy("offset")
+    reasons = [row["reason"] for row in parsed.select("reason").collect()]
+    assert reasons == [reason.value for _, reason in CASES]
+
+
+def test_valid_order_is_typed_and_normalized(spark):
+    payload = encode(
+        order(state=" ca ", city="  san   FRANCISCO ", channel="WEB", price=19.99, quantity=3)
+    )
+    row = parse_orders(bronze(spark, [payload])).first()
+    assert row["reason"] is None
+    assert (row["state"], row["city"], row["channel"]) == ("CA", "San Francisco", "web")
+    assert str(row["price"]) == "19.99" and str(row["revenue"]) == "59.97"
+    assert row["event_time"] == datetime(2026, 11, 27, 10, 0, 0, 123000)
+
+
+def test_missing_field_detail_names_the_fields(spark):
+    row = parse_orders(bronze(spark, [without("price")])).first()
+    assert (row["reason"], row["detail"]) == ("missing_field", "price")
+
+
+def outcomes(frame) -> dict[int, tuple[str, str | None]]:
+    return {r["offset"]: (r["outcome"], r["reason"]) for r in frame.collect()}
+
+
+def test_duplicates_within_batch_keep_the_first_coordinate(spark):
+    same = encode(order())
+    parsed = parse_orders(bronze(spark, [same, encode(order()), same, same]))
+    result = outcomes(classify(parsed, spark.createDataFrame([], "order_id string"), None))
+    assert result == {
+        0: (SILVER, None),
+        1: (SILVER, None),
+        2: (DUPLICATE, None),
+        3: (DUPLICATE, None),
+    }
+
+
+def test_orders_already_in_silver_are_duplicates(spark):
+    seen = order()
+    parsed = parse_orders(bronze(spark, [encode(seen), encode(order())]))
+    accepted = spark.createDataFrame([(seen["order_id"],)], "order_id string")
+    result = outcomes(classify(parsed, accepted, None))
+    assert result == {0: (DUPLICATE, None), 1: (SILVER, None)}
+
+
+def test_events_older_than_the_watermark_are_quarantined_as_late(spark):
+    on_time = order(timestamp="2026-11-27T10:00:00Z")
+    late = order(timestamp="2026-11-27T09:40:00Z")
+    parsed = parse_orders(bronze(spark, [encode(on_time), encode(late), b"{"]))
+    watermark = datetime(2026, 11, 27, 9, 55)
+    result = outcomes(classify(parsed, spark.createDataFrame([], "order_id string"), watermark))
+    assert result == {
+        0: (SILVER, None),
+        1: (QUARANTINE, Reason.LATE.value),
+        2: (QUARANTINE, Reason.NOT_JSON.value),
+    }
+
+
+def test_every_record_gets_exactly_one_outcome(spark):
+    payloads = [p for p, _ in CASES] + [encode(order()) for _ in range(5)]
+    payloads += payloads[-2:]
+    parsed = parse_orders(bronze(spark, payloads))
+    classified = classify(parsed, spark.createDataFrame([], "order_id string"), None)
+    assert classified.count() == len(payloads)
+    assert classified.select("offset").distinct().count() == len(payloads)
