@@ -16,7 +16,10 @@ from jobs.transforms.gold import minute_totals
 
 pytestmark = pytest.mark.spark
 
-SILVER_ROW = "state string, product string, category string, quantity int, revenue decimal(18,2), event_time timestamp"
+SILVER_ROW = (
+    "state string, product string, category string, quantity int, revenue decimal(18,2), "
+    "event_time timestamp"
+)
 
 
 def silver(spark, rows):

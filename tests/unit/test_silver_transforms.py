@@ -14,7 +14,10 @@ from jobs.transforms.silver import DUPLICATE, QUARANTINE, SILVER, classify, pars
 pytestmark = pytest.mark.spark
 
 INGESTED = datetime(2026, 11, 27, 10, 0, 5)
-BRONZE = "key binary, payload binary, topic string, partition int, offset long, kafka_timestamp timestamp"
+BRONZE = (
+    "key binary, payload binary, topic string, partition int, offset long, "
+    "kafka_timestamp timestamp"
+)
 
 
 def order(**changes) -> dict:
