@@ -9,13 +9,13 @@ from itertools import islice
 
 import orjson
 import pytest
-from reference_check import parse_timestamp, violations
 
 from contract.rejects import Reason
 from simulator.clock import parse_instant
 from simulator.faults import RECENT
 from simulator.records import Kind
 from simulator.stream import StreamSettings, records
+from tests.unit.reference_check import parse_timestamp, violations
 
 N = 100_000
 START = parse_instant("2025-06-01T10:00:00Z")

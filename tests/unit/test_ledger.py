@@ -8,7 +8,6 @@ from decimal import Decimal
 from itertools import islice
 
 import pytest
-from reference_check import parse_timestamp, violations
 from typer.testing import CliRunner
 
 from simulator import ledger as ledger_module
@@ -17,6 +16,7 @@ from simulator.clock import parse_instant
 from simulator.ledger import Ledger
 from simulator.records import Kind, Record
 from simulator.stream import StreamSettings, records
+from tests.unit.reference_check import parse_timestamp, violations
 
 START = "2025-06-01T10:00:00Z"
 

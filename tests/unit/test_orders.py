@@ -9,7 +9,6 @@ from itertools import islice
 
 import orjson
 import pytest
-from reference_check import is_plausible, parse_timestamp, violations
 
 from contract.catalog import PRODUCTS
 from contract.events import CHANNELS, PAYMENT_METHODS
@@ -18,6 +17,7 @@ from simulator.clock import parse_instant
 from simulator.orders import CUSTOMER_POOL, generate_orders
 from simulator.records import Kind
 from simulator.stream import StreamSettings, records
+from tests.unit.reference_check import is_plausible, parse_timestamp, violations
 
 N = 100_000
 START = parse_instant("2025-06-01T10:00:00Z")
