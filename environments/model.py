@@ -61,7 +61,9 @@ class PipelineSettings(Strict):
     # Events older than (newest event seen - lateness) are quarantined as late;
     # duplicates are detected within this horizon. Must exceed the simulator's max lateness.
     lateness_seconds: Annotated[int, Field(ge=10, le=86_400)] = 300
+    # Rate limits per micro-batch: Kafka records into bronze, Delta files into silver and gold.
     max_offsets_per_trigger: Annotated[int, Field(ge=1000)] | None = None
+    max_files_per_trigger: Annotated[int, Field(ge=1)] | None = None
     shuffle_partitions: Annotated[int, Field(ge=1, le=2000)] = 2
 
     @field_validator("lake_root", "checkpoint_root")

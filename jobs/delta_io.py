@@ -33,6 +33,13 @@ def read(spark: SparkSession, path: str) -> DataFrame:
     return spark.read.format("delta").load(path)
 
 
+def read_stream(spark: SparkSession, path: str, settings) -> DataFrame:
+    reader = spark.readStream.format("delta")
+    if settings.pipeline.max_files_per_trigger:
+        reader = reader.option("maxFilesPerTrigger", settings.pipeline.max_files_per_trigger)
+    return reader.load(path)
+
+
 def append_once(df: DataFrame, path: str, app_id: str, version: int) -> None:
     (
         df.write.format("delta")

@@ -75,8 +75,7 @@ def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
         spark, loc.table(tables.GOLD), tables.GOLD_DDL, partition_by=tables.GOLD_PARTITION
     )
     writer = (
-        spark.readStream.format("delta")
-        .load(loc.table(tables.SILVER))
+        delta_io.read_stream(spark, loc.table(tables.SILVER), settings)
         .writeStream.queryName(STAGE)
         .foreachBatch(GoldBatchWriter(settings))
         .option("checkpointLocation", loc.checkpoint(STAGE))

@@ -159,8 +159,7 @@ def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     ):
         delta_io.ensure_table(spark, loc.table(table), ddl)
     writer = (
-        spark.readStream.format("delta")
-        .load(loc.table(tables.BRONZE))
+        delta_io.read_stream(spark, loc.table(tables.BRONZE), settings)
         .writeStream.queryName(STAGE)
         .foreachBatch(SilverBatchWriter(settings))
         .option("checkpointLocation", loc.checkpoint(STAGE))

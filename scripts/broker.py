@@ -105,9 +105,18 @@ class Broker:
         """The broker's pid if its process is alive."""
         try:
             pid = int(self.pid_file.read_text())
+        except (OSError, ValueError):
+            return None
+        try:
+            # Started by this process: reap it if it has exited, or it lingers as a zombie.
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return None
+        except ChildProcessError:
+            pass
+        try:
             os.kill(pid, 0)
             return pid
-        except (OSError, ValueError):
+        except OSError:
             return None
 
     def healthy(self, timeout: float = 2.0) -> bool:
