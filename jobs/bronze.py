@@ -12,7 +12,7 @@ from pyspark.sql.streaming import StreamingQuery
 from contract import tables
 from jobs.delta_io import ensure_table
 from jobs.kafka_source import kafka_options
-from jobs.runner import run_stage, with_trigger
+from jobs.runner import discard_incomplete_checkpoint_files, run_stage, with_trigger
 from jobs.settings import StageSettings, parse
 from jobs.transforms.bronze import to_bronze
 
@@ -30,6 +30,7 @@ def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
         .outputMode("append")
         .option("checkpointLocation", settings.locations.checkpoint(STAGE))
     )
+    discard_incomplete_checkpoint_files(spark, settings.locations.checkpoint(STAGE))
     return with_trigger(writer, settings).start(path)
 
 

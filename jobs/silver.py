@@ -17,7 +17,7 @@ from pyspark.sql.streaming import StreamingQuery
 from contract import tables
 from contract.rejects import Reason
 from jobs import delta_io
-from jobs.runner import run_stage, with_trigger
+from jobs.runner import discard_incomplete_checkpoint_files, run_stage, with_trigger
 from jobs.settings import StageSettings, parse
 from jobs.transforms.silver import DUPLICATE, QUARANTINE, SILVER, classify, parse_orders
 
@@ -164,6 +164,7 @@ def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
         .foreachBatch(SilverBatchWriter(settings))
         .option("checkpointLocation", loc.checkpoint(STAGE))
     )
+    discard_incomplete_checkpoint_files(spark, settings.locations.checkpoint(STAGE))
     return with_trigger(writer, settings).start()
 
 

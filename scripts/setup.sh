@@ -36,11 +36,12 @@ if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
   echo "setup: installing Java 17 and Maven (apt)"
   apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
 fi
-if needs jars .jars/broker pom.xml; then
+if needs jars .jars/broker pom.xml .mvn/settings.xml; then
   echo "setup: JVM jars from Maven Central (.jars/)"
   rm -rf .jars
   for profile in spark broker; do
-    mvn -q -B -Dstyle.color=never -Dmaven.repo.local="$root/.cache/m2" -P "$profile" dependency:copy-dependencies
+    mvn -q -B -s .mvn/settings.xml -Dmaven.repo.local="$root/.cache/m2" -P "$profile" \
+      dependency:copy-dependencies >.cache/maven.log 2>&1 || { cat .cache/maven.log; exit 1; }
   done
   done_step jars
 fi

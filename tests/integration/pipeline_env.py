@@ -15,15 +15,18 @@ from environments import load_environment
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def write_env(tmp: Path, bootstrap: str, **pipeline) -> tuple[Path, str]:
-    """A copy of local.yaml with its own topic, lake and checkpoints; returns (path, topic)."""
+def write_env(
+    tmp: Path, bootstrap: str, topic: str | None = None, name: str = "test.yaml", **pipeline
+) -> tuple[Path, str]:
+    """A copy of local.yaml with its own lake and checkpoints (and topic, unless given)."""
+    tmp.mkdir(parents=True, exist_ok=True)
     data = yaml.safe_load((ROOT / "environments" / "local.yaml").read_text())
-    topic = f"orders-{uuid.uuid4().hex[:8]}"
+    topic = topic or f"orders-{uuid.uuid4().hex[:8]}"
     data["kafka"].update(bootstrap_servers=bootstrap, topic=topic)
     data["pipeline"].update(
         lake_root=str(tmp / "lake"), checkpoint_root=str(tmp / "checkpoints"), **pipeline
     )
-    path = tmp / "test.yaml"
+    path = tmp / name
     path.write_text(yaml.safe_dump(data))
     return path, topic
 
