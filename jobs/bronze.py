@@ -12,8 +12,9 @@ from pyspark.sql.streaming import StreamingQuery
 from contract import tables
 from jobs.delta_io import ensure_table
 from jobs.kafka_source import kafka_options
-from jobs.runner import discard_incomplete_checkpoint_files, run_stage, with_trigger
+from jobs.runner import run_stage, with_trigger
 from jobs.settings import StageSettings, parse
+from jobs.storage import discard_incomplete_checkpoint_files
 from jobs.transforms.bronze import to_bronze
 
 STAGE = "bronze"

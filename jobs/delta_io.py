@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pyspark.sql import DataFrame, SparkSession
 
+from jobs.storage import discard_uncommitted_table_log
+
 TABLE_PROPERTIES = {
     "delta.autoOptimize.autoCompact": "true",
     "delta.appendOnly": "false",
@@ -19,6 +21,8 @@ def ensure_table(
 ) -> None:
     """Create the table empty if it is not there, so readers never race its first write."""
     from delta.tables import DeltaTable
+
+    discard_uncommitted_table_log(spark, path)
 
     schema = spark.createDataFrame([], ddl).schema
     builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(schema)

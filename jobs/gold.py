@@ -17,8 +17,9 @@ from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
 from jobs import delta_io
-from jobs.runner import discard_incomplete_checkpoint_files, run_stage, with_trigger
+from jobs.runner import run_stage, with_trigger
 from jobs.settings import StageSettings, parse
+from jobs.storage import discard_incomplete_checkpoint_files
 from jobs.transforms.gold import minute_totals
 
 STAGE = "gold"

@@ -12,31 +12,6 @@ from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 from jobs.settings import StageSettings
 
 
-def discard_incomplete_checkpoint_files(spark, checkpoint: str) -> int:
-    """Delete temp files that a killed process left mid-write in the offset and commit logs.
-
-    Spark writes each log entry to a temp file and renames it; a kill between the two leaves
-    the temp file, and Spark 4.1 then refuses to start a fresh query on a "non-empty" log.
-    The temp file never became an entry, so removing it loses nothing.
-    """
-    jvm = getattr(spark, "_jvm", None)
-    if jvm is None:
-        return 0
-    hadoop = jvm.org.apache.hadoop.fs
-    root = hadoop.Path(checkpoint)
-    fs = root.getFileSystem(spark._jsc.hadoopConfiguration())
-    removed = 0
-    for log in ("offsets", "commits"):
-        folder = hadoop.Path(root, log)
-        if not fs.exists(folder):
-            continue
-        for status in fs.listStatus(folder):
-            name = status.getPath().getName()
-            if name.startswith(".") and (name.endswith(".tmp") or name.endswith(".tmp.crc")):
-                removed += bool(fs.delete(status.getPath(), False))
-    return removed
-
-
 def with_trigger(writer: DataStreamWriter, settings: StageSettings) -> DataStreamWriter:
     if settings.trigger == "available-now":
         return writer.trigger(availableNow=True)

@@ -27,8 +27,15 @@ def read(locations: Locations, table: str, columns: list[str] | None = None) -> 
 
 
 def count(locations: Locations, table: str) -> int:
-    data = read(locations, table, columns=[])
-    return 0 if data is None else data.num_rows
+    """Rows in the table's current version, from the log's file statistics when it has them."""
+    try:
+        table_ = DeltaTable(locations.table(table))
+    except TableNotFoundError:
+        return 0
+    records = pa.table(table_.get_add_actions(flatten=True)).column("num_records").to_pylist()
+    if all(n is not None for n in records):
+        return int(sum(records))
+    return table_.to_pyarrow_table(columns=[]).num_rows
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ def quarantine_by_reason(locations: Locations) -> Counter[str]:
 
 
 def gold_totals(locations: Locations) -> dict[tuple[str, str, str], Totals]:
-    """Gold keyed like the simulator's ledger: (minute as ISO 'YYYY-MM-DDTHH:MM', state, product)."""
+    """Gold keyed like the ledger: (minute as ISO "YYYY-MM-DDTHH:MM", state, product)."""
     data = read(
         locations,
         tables.GOLD,
