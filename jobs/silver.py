@@ -56,14 +56,17 @@ class SilverBatchWriter:
             self._last_done, self._max_event_time = last["batch_id"], last["max_event_time"]
         self._loaded = True
 
-    def _accepted_keys(self, spark: SparkSession, low: datetime, high: datetime) -> DataFrame:
-        """Order ids already in silver near this batch's event times (file skipping on time)."""
-        horizon = timedelta(seconds=self.settings.pipeline.lateness_seconds)
-        return (
-            delta_io.read(spark, self.path(tables.SILVER))
-            .where(F.col("event_time").between(low - horizon, high + horizon))
-            .select("order_id")
-        )
+    def _accepted_keys(self, spark: SparkSession, watermark: datetime | None) -> DataFrame:
+        """Order ids already in silver that an on-time event could repeat.
+
+        On-time events are at or after the watermark, and an earlier copy lies at most one
+        lateness horizon before them: older silver files are skipped by their statistics.
+        """
+        accepted = delta_io.read(spark, self.path(tables.SILVER))
+        if watermark is not None:
+            horizon = timedelta(seconds=self.settings.pipeline.lateness_seconds)
+            accepted = accepted.where(F.col("event_time") >= F.lit(watermark - horizon))
+        return accepted.select("order_id")
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         spark = batch.sparkSession
@@ -74,39 +77,30 @@ class SilverBatchWriter:
         lateness = timedelta(seconds=self.settings.pipeline.lateness_seconds)
         watermark = self._max_event_time - lateness if self._max_event_time else None
 
+        # Cached parse: a barrier that keeps Spark from inlining the rule chain into every
+        # filter that follows (measured: 15x slower without it).
         parsed = parse_orders(batch).persist(StorageLevel.MEMORY_AND_DISK)
+        outcome = (
+            classify(parsed, self._accepted_keys(spark, watermark), watermark)
+            .withColumn("batch_id", F.lit(batch_id).cast("bigint"))
+            .withColumn("now", F.current_timestamp())
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
         try:
-            on_time = parsed.where(F.col("reason").isNull())
-            if watermark is not None:
-                on_time = on_time.where(F.col("event_time") >= F.lit(watermark))
-            low, high = on_time.agg(F.min("event_time"), F.max("event_time")).first()
-            accepted = (
-                self._accepted_keys(spark, low, high)
-                if low is not None
-                else spark.createDataFrame([], "order_id STRING")
-            )
-            outcome = (
-                classify(parsed, accepted, watermark)
-                .withColumn("batch_id", F.lit(batch_id).cast("bigint"))
-                .withColumn("now", F.current_timestamp())
-                .persist(StorageLevel.MEMORY_AND_DISK)
-            )
-            try:
-                self._write(outcome, batch_id, watermark)
-            finally:
-                outcome.unpersist()
+            self._write(outcome, batch_id, watermark)
         finally:
+            outcome.unpersist()
             parsed.unpersist()
 
     def _write(self, outcome: DataFrame, batch_id: int, watermark: datetime | None) -> None:
         spark = outcome.sparkSession
-        counts = {
-            (row["outcome"], row["reason"]): row["n"]
-            for row in outcome.groupBy("outcome", "reason")
-            .agg(F.count(F.lit(1)).alias("n"))
+        summary = (
+            outcome.groupBy("outcome", "reason")
+            .agg(F.count(F.lit(1)).alias("n"), F.max("event_time").alias("newest"))
             .collect()
-        }
-        batch_max = outcome.where(F.col("outcome") == SILVER).agg(F.max("event_time")).first()[0]
+        )
+        counts = {(row["outcome"], row["reason"]): row["n"] for row in summary}
+        batch_max = max((r["newest"] for r in summary if r["outcome"] == SILVER), default=None)
 
         def rows(kind: str) -> int:
             return sum(n for (o, _), n in counts.items() if o == kind)

@@ -170,6 +170,7 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
         (F.col("event_time").isNull(), Reason.BAD_TIMESTAMP, F.col("_timestamp_text")),
         (future, Reason.FUTURE_TIMESTAMP, F.col("_timestamp_text")),
     ]
+    # The first failing rule gives the reason and its detail.
     reason = F.lit(None).cast("string")
     detail = F.lit(None).cast("string")
     for condition, code, why in reversed(rules):
@@ -212,6 +213,8 @@ def classify(parsed: DataFrame, accepted_keys: DataFrame, watermark: datetime | 
     seen = accepted_keys.select("order_id").distinct().withColumn("_accepted", F.lit(True))
     valid = (
         marked.where(F.col("reason").isNull())
+        # Only quarantine keeps the raw payload: leaving it out here keeps the shuffle small.
+        .withColumn("payload", F.lit(None).cast("binary"))
         .withColumn("_rank", F.row_number().over(first))
         .join(seen, "order_id", "left")
         .withColumn(

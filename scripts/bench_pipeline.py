@@ -1,0 +1,171 @@
+"""Pipeline speed, the two numbers the README records.
+
+- Backlog throughput: 1,000,000 queued events (default fault rates) through bronze, silver
+  and gold in available-now mode, in events per second of pipeline time (the Spark session
+  start is reported separately). The run must account for every event, or it does not count.
+- Freshness: a steady 2,000 events/s for 60 s with continuous triggers; for each event, the
+  seconds from its production (Kafka timestamp) to the moment gold's order count includes it,
+  polled every 0.2 s with delta-rs. p50 and p95.
+
+Runs its own broker on spare ports and a temporary lake. `make bench` calls `main()`.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from bisect import bisect_left
+from pathlib import Path
+
+from contract import tables
+from contract.tables import Locations
+from environments import Environment, load_environment
+from jobs import pipeline
+from jobs.session import spark_session
+from jobs.settings import StageSettings
+from scripts import lake
+from scripts.broker import Broker
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKLOG_EVENTS = 1_000_000
+FRESHNESS_RATE = 2000
+FRESHNESS_SECONDS = 60
+POLL_SECONDS = 0.2
+
+
+def spare_port() -> int:
+    for _ in range(50):
+        with socket.socket() as a, socket.socket() as b:
+            a.bind(("127.0.0.1", 0))
+            port = a.getsockname()[1]
+            try:
+                b.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no spare port pair")
+
+
+def settings_for(env: Environment, broker: Broker, topic: str, root: Path, trigger: str):
+    kafka = env.kafka.model_copy(update={"bootstrap_servers": broker.bootstrap, "topic": topic})
+    env = env.model_copy(update={"kafka": kafka})
+    return StageSettings(
+        env=env,
+        trigger=trigger,
+        locations=Locations(str(root / "lake"), str(root / "checkpoints")),
+        bootstrap_servers=broker.bootstrap,
+    )
+
+
+def simulate(broker: Broker, topic: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulator", "--bootstrap-servers", broker.bootstrap,
+         "--topic", topic, *args],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def backlog(spark, env: Environment, broker: Broker, root: Path) -> dict:
+    topic = "bench-backlog"
+    broker.ensure_topic(topic, env.kafka.partitions)
+    producer = simulate(broker, topic, "--count", str(BACKLOG_EVENTS), "--rate", "0", "--seed", "1")
+    if producer.wait() != 0:
+        raise RuntimeError(producer.stderr.read().decode())
+    settings = settings_for(env, broker, topic, root / "backlog", "available-now")
+    started = time.perf_counter()
+    pipeline.run(spark, settings)
+    seconds = time.perf_counter() - started
+    counts = lake.layer_counts(settings.locations)
+    if (
+        not counts.bronze == counts.accounted == BACKLOG_EVENTS
+        or counts.gold_orders != counts.silver
+    ):
+        raise RuntimeError(f"the backlog run lost track of events: {counts}")
+    return {"events": BACKLOG_EVENTS, "seconds": seconds, "events_per_s": BACKLOG_EVENTS / seconds}
+
+
+def freshness(spark, env: Environment, broker: Broker, root: Path) -> dict:
+    topic = "bench-freshness"
+    broker.ensure_topic(topic, env.kafka.partitions)
+    settings = settings_for(env, broker, topic, root / "freshness", "continuous")
+    stop = threading.Event()
+    runner = threading.Thread(target=pipeline.run, args=(spark, settings, stop), daemon=True)
+    runner.start()
+    while not Path(settings.locations.checkpoint("gold"), "metadata").exists():
+        time.sleep(0.2)
+    time.sleep(5)  # let the first (empty) batches pass
+    expected = FRESHNESS_RATE * FRESHNESS_SECONDS
+    producer = simulate(
+        broker, topic, "--count", str(expected), "--rate", str(FRESHNESS_RATE),
+        "--bad-rate", "0", "--duplicate-rate", "0", "--late-rate", "0",
+    )  # fmt: skip
+    seen: list[tuple[float, int]] = []
+    deadline = time.time() + FRESHNESS_SECONDS + 120
+    while time.time() < deadline:
+        orders = lake.layer_counts(settings.locations).gold_orders
+        seen.append((time.time(), orders))
+        if orders >= expected:
+            break
+        time.sleep(POLL_SECONDS)
+    producer.wait()
+    stop.set()
+    runner.join(120)
+    produced = sorted(
+        t.timestamp()
+        for t in lake.read(settings.locations, tables.SILVER, ["kafka_timestamp"])
+        .column("kafka_timestamp")
+        .to_pylist()
+    )
+    counts_over_time = [n for _, n in seen]
+    latencies = []
+    for k, produced_at in enumerate(produced, start=1):
+        i = bisect_left(counts_over_time, k)
+        if i < len(seen):
+            latencies.append(seen[i][0] - produced_at)
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))]
+
+    return {
+        "events": len(produced),
+        "measured": len(latencies),
+        "p50_s": pct(0.50),
+        "p95_s": pct(0.95),
+        "trigger_s": env.pipeline.trigger_seconds,
+    }
+
+
+def main() -> dict:
+    env = load_environment("local")
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-") as tmp,
+        Broker(port=spare_port(), data_dir=Path(tmp) / "broker") as broker,
+    ):
+        started = time.perf_counter()
+        spark = spark_session(env, "bench")
+        session_s = time.perf_counter() - started
+        try:
+            through = backlog(spark, env, broker, Path(tmp))
+            print(
+                f"pipeline  backlog    {through['events_per_s']:>9,.0f} events/s  "
+                f"({through['events']:,} events, bronze+silver+gold, available-now, "
+                f"{through['seconds']:.1f} s; Spark session start {session_s:.1f} s not included)"
+            )
+            fresh = freshness(spark, env, broker, Path(tmp))
+            print(
+                f"pipeline  freshness  p50 {fresh['p50_s']:.1f} s, p95 {fresh['p95_s']:.1f} s  "
+                f"({fresh['measured']:,} events at {FRESHNESS_RATE:,}/s, continuous, "
+                f"trigger {fresh['trigger_s']} s)"
+            )
+        finally:
+            spark.stop()
+    return {"backlog": through, "freshness": fresh, "session_start_s": session_s}
+
+
+if __name__ == "__main__":
+    main()
