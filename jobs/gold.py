@@ -17,9 +17,8 @@ from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
 from jobs import delta_io
-from jobs.runner import run_stage, with_trigger
+from jobs.runner import run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
-from jobs.storage import discard_incomplete_checkpoint_files
 from jobs.transforms.gold import minute_totals
 
 STAGE = "gold"
@@ -75,14 +74,7 @@ def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     delta_io.ensure_table(
         spark, loc.table(tables.GOLD), tables.GOLD_DDL, partition_by=tables.GOLD_PARTITION
     )
-    writer = (
-        delta_io.read_stream(spark, loc.table(tables.SILVER), settings)
-        .writeStream.queryName(STAGE)
-        .foreachBatch(GoldBatchWriter(settings))
-        .option("checkpointLocation", loc.checkpoint(STAGE))
-    )
-    discard_incomplete_checkpoint_files(spark, settings.locations.checkpoint(STAGE))
-    return with_trigger(writer, settings).start()
+    return start_foreach_batch(spark, settings, STAGE, tables.SILVER, GoldBatchWriter(settings))
 
 
 def main(argv: list[str] | None = None) -> None:

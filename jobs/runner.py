@@ -9,13 +9,30 @@ from collections.abc import Callable
 
 from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 
+from jobs import delta_io
 from jobs.settings import StageSettings
+from jobs.storage import discard_incomplete_checkpoint_files
 
 
 def with_trigger(writer: DataStreamWriter, settings: StageSettings) -> DataStreamWriter:
     if settings.trigger == "available-now":
         return writer.trigger(availableNow=True)
     return writer.trigger(processingTime=f"{settings.pipeline.trigger_seconds} seconds")
+
+
+def start_foreach_batch(
+    spark, settings: StageSettings, stage: str, source_table: str, batch_writer
+) -> StreamingQuery:
+    """A stage that reads a Delta table as a stream and writes each micro-batch itself."""
+    checkpoint = settings.locations.checkpoint(stage)
+    writer = (
+        delta_io.read_stream(spark, settings.locations.table(source_table), settings)
+        .writeStream.queryName(stage)
+        .foreachBatch(batch_writer)
+        .option("checkpointLocation", checkpoint)
+    )
+    discard_incomplete_checkpoint_files(spark, checkpoint)
+    return with_trigger(writer, settings).start()
 
 
 def await_all(queries: list[StreamingQuery], stop: threading.Event | None = None) -> None:

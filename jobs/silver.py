@@ -17,9 +17,8 @@ from pyspark.sql.streaming import StreamingQuery
 from contract import tables
 from contract.rejects import Reason
 from jobs import delta_io
-from jobs.runner import run_stage, with_trigger
+from jobs.runner import run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
-from jobs.storage import discard_incomplete_checkpoint_files
 from jobs.transforms.silver import DUPLICATE, QUARANTINE, SILVER, classify, parse_orders
 
 STAGE = "silver"
@@ -153,14 +152,7 @@ def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
         (tables.SILVER_BATCHES, tables.SILVER_BATCHES_DDL),
     ):
         delta_io.ensure_table(spark, loc.table(table), ddl)
-    writer = (
-        delta_io.read_stream(spark, loc.table(tables.BRONZE), settings)
-        .writeStream.queryName(STAGE)
-        .foreachBatch(SilverBatchWriter(settings))
-        .option("checkpointLocation", loc.checkpoint(STAGE))
-    )
-    discard_incomplete_checkpoint_files(spark, settings.locations.checkpoint(STAGE))
-    return with_trigger(writer, settings).start()
+    return start_foreach_batch(spark, settings, STAGE, tables.BRONZE, SilverBatchWriter(settings))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,7 +12,6 @@ Runs its own broker on spare ports and a temporary lake. `make bench` calls `mai
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,26 +27,13 @@ from jobs import pipeline
 from jobs.session import spark_session
 from jobs.settings import StageSettings
 from scripts import lake
-from scripts.broker import Broker
+from scripts.broker import Broker, spare_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKLOG_EVENTS = 1_000_000
 FRESHNESS_RATE = 2000
 FRESHNESS_SECONDS = 60
 POLL_SECONDS = 0.2
-
-
-def spare_port() -> int:
-    for _ in range(50):
-        with socket.socket() as a, socket.socket() as b:
-            a.bind(("127.0.0.1", 0))
-            port = a.getsockname()[1]
-            try:
-                b.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no spare port pair")
 
 
 def settings_for(env: Environment, broker: Broker, topic: str, root: Path, trigger: str):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,27 +22,13 @@ from confluent_kafka import Producer
 
 from contract.catalog import PRODUCTS
 from contract.geography import STATES
-from scripts.broker import Broker
+from scripts.broker import Broker, spare_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = "bench-orders"
 COUNT = 1_000_000
 BASELINE_COUNT = 2_000
 GOAL_RATE, GOAL_RATIO = 100_000, 50
-
-
-def spare_port() -> int:
-    """A free port whose successor (the broker's controller port) is free too."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 1))
-                return port
-            except OSError:
-                continue
 
 
 def simulator_rate(*args: str) -> float:

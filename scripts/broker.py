@@ -57,6 +57,20 @@ appender.file.layout.pattern = [%d] %p %m (%c)%n
 """
 
 
+def spare_port() -> int:
+    """A free port whose successor (the broker's controller port) is free too."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+                return port
+            except OSError:
+                continue
+
+
 class BrokerError(RuntimeError):
     pass
 

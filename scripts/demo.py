@@ -39,6 +39,7 @@ from simulator.ledger import load
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "data" / "logs"
+LEDGER = ROOT / "data" / "demo-ledger.json"
 console = Console()
 
 
@@ -100,7 +101,7 @@ def revenue_by_state(where: Locations, minutes: int = 5, top: int = 8) -> list[t
 def summary(where: Locations, elapsed: float, phase: str) -> Group:
     counts = lake.layer_counts(where)
     layers = Table(title="Rows per layer", title_justify="left")
-    layers.add_column("layer")
+    layers.add_column("layer", no_wrap=True)
     layers.add_column("rows", justify="right")
     for name, value in (
         ("bronze", counts.bronze),
@@ -112,7 +113,7 @@ def summary(where: Locations, elapsed: float, phase: str) -> Group:
     ):
         layers.add_row(name, f"{value:,}")
     rejects = Table(title="Quarantine by reason", title_justify="left")
-    rejects.add_column("reason")
+    rejects.add_column("reason", no_wrap=True)
     rejects.add_column("rows", justify="right")
     for reason, n in lake.quarantine_by_reason(where).most_common():
         rejects.add_row(reason, f"{n:,}")
@@ -139,26 +140,30 @@ def demo(seconds: float) -> int:
     env = load_environment("local")
     where = Locations(env.pipeline.lake_root, env.pipeline.checkpoint_root)
     broker, topic, partitions = broker_for("local")
-    ledger_path = ROOT / "data" / "demo-ledger.json"
-
     console.print(f"[bold]Local broker[/] at {broker.bootstrap}")
     broker.start()
     try:
-        return _run(env, where, broker, topic, partitions, ledger_path, seconds)
+        fresh_start(broker, topic, partitions, where)
+        code = run_pipeline(where, seconds)
     finally:
         broker.stop()
+    return code or report(where)
 
 
-def _run(env, where, broker, topic, partitions, ledger_path, seconds) -> int:
+def fresh_start(broker, topic: str, partitions: int, where: Locations) -> None:
+    """An empty topic, lake and checkpoints: what makes this run's reconciliation exact."""
     admin = broker.admin()
     if topic in admin.list_topics(timeout=10).topics:
         admin.delete_topics([topic])[topic].result(30)
         time.sleep(1)
     broker.ensure_topic(topic, partitions)
-    for folder in (env.pipeline.lake_root, env.pipeline.checkpoint_root):
+    for folder in (where.lake_root, where.checkpoint_root):
         shutil.rmtree(folder, ignore_errors=True)
-    ledger_path.unlink(missing_ok=True)
+    LEDGER.unlink(missing_ok=True)
 
+
+def run_pipeline(where: Locations, seconds: float) -> int:
+    """Runs the stages, the dashboard and the simulator until gold has caught up; 0 if it did."""
     with ExitStack() as stack:
         console.print("[bold]Starting[/] bronze, silver and gold (one Spark process, continuous)")
         pipeline = stack.enter_context(
@@ -187,7 +192,7 @@ def _run(env, where, broker, topic, partitions, ledger_path, seconds) -> int:
                 "--duration",
                 str(seconds),
                 "--ledger",
-                str(ledger_path),
+                str(LEDGER),
                 grace=30,
             )  # fmt: skip
         )
@@ -205,7 +210,7 @@ def _run(env, where, broker, topic, partitions, ledger_path, seconds) -> int:
                         live.stop()
                         console.print(f"[red]the simulator failed:[/]\n{_tail('simulator')}")
                         return 1
-                    produced = load(ledger_path).counts["produced"]
+                    produced = load(LEDGER).counts["produced"]
                     phase, catch_up_started = "catching up", time.monotonic()
                 live.update(summary(where, time.monotonic() - started, phase))
                 if produced is not None and caught_up(where, produced):
@@ -215,11 +220,11 @@ def _run(env, where, broker, topic, partitions, ledger_path, seconds) -> int:
                     console.print("[red]the pipeline did not catch up within 3 minutes[/]")
                     return 1
         console.print("[bold]Stopping[/] the pipeline, the dashboard and the broker")
-    return report(where, ledger_path)
+    return 0
 
 
-def report(where: Locations, ledger_path: Path) -> int:
-    ledger = load(ledger_path)
+def report(where: Locations) -> int:
+    ledger = load(LEDGER)
     counts = lake.layer_counts(where)
     differences = lake.ledger_differences(lake.gold_totals(where), ledger)
     ok = counts.bronze == counts.accounted and not differences
@@ -246,7 +251,8 @@ def report(where: Locations, ledger_path: Path) -> int:
     console.print("Query them without a JVM:")
     console.print(
         f'  .venv/bin/python -c "from deltalake import DeltaTable; '
-        f"print(DeltaTable('{rel}/{tables.GOLD}').to_pyarrow_table().slice(0, 5))\""
+        f"print(DeltaTable('{rel}/{tables.GOLD}').to_pyarrow_table().slice(0, 5))\"",
+        soft_wrap=True,
     )
     console.print(f"See them: make dashboard, then open {dashboard.url()}")
     return 0 if ok else 1

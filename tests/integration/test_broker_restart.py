@@ -11,8 +11,7 @@ import orjson
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from scripts.broker import Broker
-from tests.conftest import free_port_pair
+from scripts.broker import Broker, spare_port
 from tests.integration.pipeline_env import ROOT
 
 pytestmark = pytest.mark.broker
@@ -42,7 +41,7 @@ def read_all(bootstrap: str, topic: str) -> list[bytes]:
 
 
 def test_a_broker_restart_mid_run_loses_and_repeats_nothing(tmp_path):
-    broker = Broker(port=free_port_pair(), data_dir=tmp_path / "broker")
+    broker = Broker(port=spare_port(), data_dir=tmp_path / "broker")
     with broker:
         broker.ensure_topic("orders", 4)
         producer = subprocess.Popen(
