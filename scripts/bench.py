@@ -1,14 +1,15 @@
 """`make bench`: every speed and memory figure the README records, printed as measured.
 
 python -m scripts.bench [simulator|pipeline|infra|dashboard ...]   (default: all, in order)
-Sections run one after the other: two cores are easily saturated.
+Sections run one after the other, each in its own process: two cores are easily saturated,
+and a section's peak memory must not include another's JVM.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import platform
+import subprocess
 import sys
 import time
 
@@ -36,7 +37,8 @@ def main(argv: list[str]) -> int:
     )
     for name in chosen:
         print(f"--- {name}", flush=True)
-        importlib.import_module(SECTIONS[name]).main()
+        if subprocess.run([sys.executable, "-m", SECTIONS[name]]).returncode != 0:
+            return 1
     return 0
 
 

@@ -57,6 +57,14 @@ appender.file.layout.pattern = [%d] %p %m (%c)%n
 """
 
 
+def _cluster_id() -> str:
+    """A random Kafka cluster id; like Kafka's own, never starting with '-' (read as a flag)."""
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not candidate.startswith("-"):
+            return candidate
+
+
 def spare_port() -> int:
     """A free port whose successor (the broker's controller port) is free too."""
     while True:
@@ -157,7 +165,7 @@ class Broker:
         )
         (self.data_dir / "log4j2.properties").write_text(_LOG4J2.format(log_file=self.log_file))
         if not (self.data_dir / "logs" / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+            cluster_id = _cluster_id()
             subprocess.run(
                 self._java(
                     "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(properties)

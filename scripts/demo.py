@@ -117,7 +117,7 @@ def summary(where: Locations, elapsed: float, phase: str) -> Group:
     rejects.add_column("rows", justify="right")
     for reason, n in lake.quarantine_by_reason(where).most_common():
         rejects.add_row(reason, f"{n:,}")
-    states = Table(title="Revenue by state, last 5 minutes", title_justify="left")
+    states = Table(title="Revenue by state, last 5 min", title_justify="left")
     states.add_column("state")
     states.add_column("revenue", justify="right")
     for state, revenue in revenue_by_state(where):
