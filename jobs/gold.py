@@ -19,7 +19,7 @@ from contract import tables
 from jobs import delta_io
 from jobs.runner import run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
-from jobs.transforms.gold import minute_totals
+from jobs.transforms.gold import average_order_value, minute_totals
 
 STAGE = "gold"
 _SUMS = ("orders", "units", "revenue")
@@ -28,14 +28,14 @@ _SUMS = ("orders", "units", "revenue")
 def merge_actions() -> dict:
     """Increments add to what the window already has; the average follows the sums."""
     update = {c: F.col(f"t.{c}") + F.col(f"s.{c}") for c in _SUMS}
-    update["avg_order_value"] = F.round(update["revenue"] / update["orders"], 2)
+    update["avg_order_value"] = average_order_value(update["revenue"], update["orders"])
     update["updated_at"] = F.current_timestamp()
     insert = {
         c: F.col(f"s.{c}")
         for c in ("window_start", "window_end", "window_date", "state", "product", "category")
         + _SUMS
     }
-    insert["avg_order_value"] = F.round(F.col("s.revenue") / F.col("s.orders"), 2)
+    insert["avg_order_value"] = average_order_value(F.col("s.revenue"), F.col("s.orders"))
     insert["updated_at"] = F.current_timestamp()
     return {"update": update, "insert": insert}
 

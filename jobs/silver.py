@@ -7,7 +7,7 @@ if __package__ in (None, ""):
     import _bootstrap  # noqa: F401  (run as a script on Databricks)
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -105,15 +105,13 @@ class SilverBatchWriter:
             return sum(n for (o, _), n in counts.items() if o == kind)
 
         writes = (
-            (QUARANTINE, tables.QUARANTINE, tables.QUARANTINE_DDL, {"quarantined_at": "now"}),
-            (DUPLICATE, tables.DUPLICATES, tables.DUPLICATES_DDL, {"detected_at": "now"}),
-            (SILVER, tables.SILVER, tables.SILVER_DDL, {"processed_at": "now"}),
+            (QUARANTINE, tables.QUARANTINE, tables.QUARANTINE_DDL, "quarantined_at"),
+            (DUPLICATE, tables.DUPLICATES, tables.DUPLICATES_DDL, "detected_at"),
+            (SILVER, tables.SILVER, tables.SILVER_DDL, "processed_at"),
         )
-        for kind, table, ddl, renames in writes:
+        for kind, table, ddl, stamp in writes:
             if rows(kind):
-                selected = outcome.where(F.col("outcome") == kind)
-                for target, source in renames.items():
-                    selected = selected.withColumn(target, F.col(source))
+                selected = outcome.where(F.col("outcome") == kind).withColumn(stamp, F.col("now"))
                 delta_io.append_once(
                     selected.select(*tables.column_names(ddl)),
                     self.path(table),
@@ -133,7 +131,7 @@ class SilverBatchWriter:
                     counts.get((QUARANTINE, Reason.LATE.value), 0),
                     running_max,
                     watermark,
-                    datetime.utcnow(),
+                    datetime.now(UTC),
                 )
             ],
             tables.SILVER_BATCHES_DDL,

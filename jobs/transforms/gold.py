@@ -26,6 +26,6 @@ def minute_totals(silver: DataFrame) -> DataFrame:
 
 
 def average_order_value(revenue, orders):
-    """Revenue per order, rounded to cents; shared by the merge and by tests."""
+    """Revenue per order, rounded to cents, as gold stores it."""
     money = f"decimal({events.REVENUE_PRECISION},{events.REVENUE_SCALE})"
     return F.round(revenue / orders, events.REVENUE_SCALE).cast(money)
