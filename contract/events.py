@@ -1,6 +1,6 @@
 """The order event, version 1: the single definition of what travels on the `orders` topic.
 
-Producers write JSON objects with exactly these fields; the silver stage parses them with
+Producers write JSON objects with exactly these fields; the silver stage reads them with
 `spark_schema()` and rejects anything else with a reason.
 """
 
@@ -49,14 +49,15 @@ REVENUE_PRECISION, REVENUE_SCALE = 18, 2
 
 
 def spark_schema():
-    """The Spark StructType for parsing payloads; imported lazily so producers need no Spark.
+    """The Spark StructType silver reads payloads with; imported lazily so producers need no Spark.
 
-    Every field is read as a string so that a wrong JSON type becomes a named reject
-    instead of a silent null.
+    Integers and prices are read as numbers only (a JSON string there becomes null, then a
+    named reject); prices as doubles, which is what every JSON producer holds them in.
     """
-    from pyspark.sql.types import StringType, StructField, StructType
+    from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
 
-    return StructType([StructField(f.name, StringType(), True) for f in FIELDS])
+    types = {"string": StringType(), "integer": LongType(), "number": DoubleType()}
+    return StructType([StructField(f.name, types[f.json_type], True) for f in FIELDS])
 
 
 def json_schema() -> dict:

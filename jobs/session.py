@@ -35,6 +35,9 @@ def local_conf(env: Environment) -> dict[str, str]:
         # Delta reads its log with 50 tasks by default: pure overhead on two cores.
         "spark.databricks.delta.snapshotPartitions": "2",
         "spark.databricks.delta.autoCompact.enabled": "true",
+        # Compact the small files of frequent micro-batches, not the tens-of-MB files a backlog
+        # batch writes (by default anything under 64 MB is rewritten right after its commit).
+        "spark.databricks.delta.autoCompact.minFileSize": str(16 * 1024 * 1024),
         "spark.databricks.delta.optimizeWrite.enabled": "false",
         "spark.sql.streaming.stateStore.providerClass": (
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
@@ -47,8 +50,13 @@ def spark_session(env: Environment, app_name: str):
     """Shared conf first (both targets), then the local-only part when not on Databricks."""
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName(app_name).config(
-        "spark.sql.shuffle.partitions", str(env.pipeline.shuffle_partitions)
+    builder = (
+        SparkSession.builder.appName(app_name)
+        .config("spark.sql.shuffle.partitions", str(env.pipeline.shuffle_partitions))
+        # Silver's two JSON readers must agree: from_json keeps a duplicate key's last value.
+        .config("spark.sql.variant.allowDuplicateKeys", "true")
+        # Otherwise the optimizer splits silver's one from_json into one parse per field.
+        .config("spark.sql.optimizer.enableJsonExpressionOptimization", "false")
     )
     if not on_databricks():
         for key, value in local_conf(env).items():

@@ -15,7 +15,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from contract import events
-from contract.geography import STATE_CITIES, STATES
+from contract.geography import STATE_CITIES, STATES, normalize_city
 from contract.rejects import MAX_CLOCK_SKEW_SECONDS, Reason
 
 SILVER, QUARANTINE, DUPLICATE = "silver", "quarantine", "duplicate"
@@ -23,6 +23,12 @@ SILVER, QUARANTINE, DUPLICATE = "silver", "quarantine", "duplicate"
 _INTEGER_TYPES = r"^(TINYINT|SMALLINT|INT|BIGINT|DECIMAL\(\d+,0\))$"
 _NUMBER_TYPES = r"^(TINYINT|SMALLINT|INT|BIGINT|DECIMAL\(\d+,\d+\)|FLOAT|DOUBLE)$"
 _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+# from_json turns a number, boolean, object or array found in a string field into its JSON
+# text; a string value that reads like one of those cannot be vouched for by from_json alone.
+_NUMBER_TEXT = r"^-?[0-9][0-9.eE+-]*$"
+_NUMBER_STARTS = tuple("-0123456789")
+# Standard JSON only: what try_parse_json accepts too.
+_STRICT_JSON = {"allowNonNumericNumbers": "false", "allowSingleQuotes": "false"}
 
 SILVER_COLUMNS = (
     "order_id", "customer_id", "state", "city", "product", "category", "quantity", "price",
@@ -44,25 +50,54 @@ def _type_ok(field: events.Field) -> Column:
     return kind.rlike(_INTEGER_TYPES if field.json_type == "integer" else _NUMBER_TYPES)
 
 
-def _as(name: str, sql_type: str) -> Column:
-    return F.expr(f"try_variant_get(_v_{name}, '$', '{sql_type}')")
+def _as_text(name: str) -> Column:
+    """The field as the producer wrote it (from the VARIANT), for a reject's detail."""
+    return F.expr(f"try_variant_get(_v_{name}, '$', 'string')")
 
 
 def _text(name: str) -> Column:
-    return F.trim(_as(name, "string"))
-
-
-def _normalized_city(city: Column) -> Column:
-    """Same rule as contract.geography.normalize_city: collapse whitespace, ignore case."""
-    return F.lower(F.regexp_replace(F.trim(city), r"\s+", " "))
+    return F.trim(F.col(f"_values.{name}"))
 
 
 def _canonical_cities() -> Column:
-    pairs = sorted(
-        {(f"{code}|{city.casefold()}", city) for code, s in STATES.items() for city in s.cities}
+    """State -> (normalized city -> the catalog's spelling): a small map per state to search."""
+    by_state: dict[str, dict[str, str]] = {}
+    for code, state in STATES.items():
+        for city in state.cities:
+            by_state.setdefault(code, {})[normalize_city(city)] = city
+    assert sum(map(len, by_state.values())) == len(STATE_CITIES)
+    return F.create_map(
+        *[
+            x
+            for code, cities in sorted(by_state.items())
+            for x in (
+                F.lit(code),
+                F.create_map(*[F.lit(v) for kv in sorted(cities.items()) for v in kv]),
+            )
+        ]
     )
-    assert len(pairs) == len(STATE_CITIES)
-    return F.create_map(*[F.lit(x) for pair in pairs for x in pair])
+
+
+def _reads_as_non_string(text: Column) -> Column:
+    """True when `text` could be from_json's rendering of a number, boolean, object or array.
+
+    The first character decides most cases; the regex runs only on text starting like a number.
+    """
+    first = F.substring(text, 1, 1)
+    return (
+        first.isin("{", "[")
+        | text.isin("true", "false")
+        | F.when(first.isin(*_NUMBER_STARTS), text.rlike(_NUMBER_TEXT)).otherwise(False)
+    )
+
+
+def _canonical_city(state: Column, city: Column) -> Column:
+    """Catalog spelling of `city` in `state`, or null. Same rule as geography.normalize_city:
+    collapse whitespace, ignore case; the regex runs only when the plain lookup misses."""
+    cities = F.element_at(_canonical_cities(), state)
+    plain = F.element_at(cities, F.lower(F.trim(city)))
+    collapsed = F.element_at(cities, F.lower(F.regexp_replace(F.trim(city), r"\s+", " ")))
+    return F.coalesce(plain, collapsed)
 
 
 def _names_where(flags: dict[str, Column]) -> Column:
@@ -71,44 +106,65 @@ def _names_where(flags: dict[str, Column]) -> Column:
 
 
 def parse_orders(bronze: DataFrame) -> DataFrame:
-    """Typed order columns plus `reason`/`detail` (null when valid), payload and coordinates."""
-    missing = {f.name: _absent(f.name) for f in events.FIELDS}
-    wrong_type = {f.name: ~_type_ok(f) for f in events.FIELDS}
+    """Typed order columns plus `reason`/`detail` (null when valid), payload and coordinates.
 
-    # Parse once, extract each field once: later expressions read these columns instead of
-    # re-walking the document (Spark would otherwise inline the parse into every use).
+    Values come from one from_json pass with number-only numeric fields. A record from_json
+    fully vouches for (every field present, numbers where numbers belong, strings that read
+    as strings) skips the type rules; only the others are parsed again, as a VARIANT, to name
+    what is missing or mistyped. Both routes give the same verdict for every record: the
+    VARIANT reader accepts exactly the standard JSON from_json is held to, duplicate keys
+    included (the last one wins in both, as in JavaScript and Python).
+    """
+    string_fields = [f.name for f in events.FIELDS if f.json_type == "string"]
+    vouched = F.col("_utf8") & F.col("_object")
+    for f in events.FIELDS:
+        vouched &= F.col(f"_values.{f.name}").isNotNull()
+    for name in string_fields:
+        vouched &= ~_reads_as_non_string(F.col(f"_values.{name}"))
+
     fields = (
         bronze.withColumn("_text", F.col("payload").cast("string"))
-        .withColumn("_utf8", F.expr("is_valid_utf8(_text)"))
-        .withColumn("doc", F.when(F.col("_utf8"), F.expr("try_parse_json(_text)")))
         .select(
             "*",
+            F.expr("is_valid_utf8(_text)").alias("_utf8"),
             F.ltrim(F.col("_text")).startswith("{").alias("_object"),
+            F.from_json("_text", events.spark_schema(), _STRICT_JSON).alias("_values"),
+        )
+        .withColumn("_vouched", vouched)
+        # Parse once, extract each field once, and only where from_json could not vouch.
+        .withColumn(
+            "doc", F.when(F.col("_utf8") & ~F.col("_vouched"), F.expr("try_parse_json(_text)"))
+        )
+        .select(
+            "*",
             *[
                 F.expr(f"variant_get(doc, '$.{f.name}')").alias(f"_v_{f.name}")
                 for f in events.FIELDS
             ],
         )
     )
+    missing = {f.name: _absent(f.name) for f in events.FIELDS}
+    wrong_type = {f.name: ~_type_ok(f) for f in events.FIELDS}
     typed = (
-        fields.withColumn("_missing", _names_where(missing))
-        .withColumn("_wrong_type", _names_where(wrong_type))
-        .withColumn("schema_version", _as("schema_version", "int"))
+        fields.withColumn("_missing", F.when(~F.col("_vouched"), _names_where(missing)))
+        .withColumn("_wrong_type", F.when(~F.col("_vouched"), _names_where(wrong_type)))
+        .withColumn("schema_version", F.expr("try_cast(_values.schema_version AS int)"))
         .withColumn("order_id", F.lower(_text("order_id")))
         .withColumn("customer_id", _text("customer_id"))
         .withColumn("state", F.upper(_text("state")))
         .withColumn(
             "city",
-            F.element_at(
-                _canonical_cities(), F.concat_ws("|", "state", _normalized_city(_text("city")))
-            ),
+            _canonical_city(F.col("state"), F.col("_values.city")),
         )
         .withColumn("product", _text("product"))
         .withColumn("category", _text("category"))
-        .withColumn("quantity", _as("quantity", "int"))
-        .withColumn("_price_number", _as("price", "double"))
+        .withColumn("quantity", F.expr("try_cast(_values.quantity AS int)"))
+        .withColumn("_price_number", F.col("_values.price"))
         .withColumn(
-            "price", _as("price", f"decimal({events.PRICE_PRECISION},{events.PRICE_SCALE})")
+            "price",
+            F.expr(
+                f"try_cast(_values.price AS decimal({events.PRICE_PRECISION},{events.PRICE_SCALE}))"
+            ),
         )
         .withColumn("currency", F.upper(_text("currency")))
         .withColumn("channel", F.lower(_text("channel")))
@@ -137,9 +193,17 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
     )
     rules: list[tuple[Column, Reason, Column]] = [
         (~F.col("_utf8"), Reason.NOT_UTF8, F.lit("payload is not valid UTF-8")),
-        (F.col("doc").isNull() | ~F.col("_object"), Reason.NOT_JSON, F.lit("not a JSON object")),
-        (F.col("_missing") != "", Reason.MISSING_FIELD, F.col("_missing")),
-        (F.col("_wrong_type") != "", Reason.WRONG_TYPE, F.col("_wrong_type")),
+        (
+            ~F.col("_vouched") & (F.col("doc").isNull() | ~F.col("_object")),
+            Reason.NOT_JSON,
+            F.lit("not a JSON object"),
+        ),
+        (~F.col("_vouched") & (F.col("_missing") != ""), Reason.MISSING_FIELD, F.col("_missing")),
+        (
+            ~F.col("_vouched") & (F.col("_wrong_type") != ""),
+            Reason.WRONG_TYPE,
+            F.col("_wrong_type"),
+        ),
         (
             F.col("schema_version").isNull() | (F.col("schema_version") != events.SCHEMA_VERSION),
             Reason.UNSUPPORTED_VERSION,
@@ -149,12 +213,18 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
         (
             F.col("quantity").isNull() | (F.col("quantity") < 1),
             Reason.BAD_QUANTITY,
-            F.concat(F.lit("quantity "), _as("quantity", "string")),
+            F.concat(
+                F.lit("quantity "),
+                F.coalesce(F.col("_values.quantity").cast("string"), _as_text("quantity")),
+            ),
         ),
         (
             bad_price,
             Reason.BAD_PRICE,
-            F.concat(F.lit("price "), _as("price", "string")),
+            F.concat(
+                F.lit("price "),
+                F.coalesce(F.col("_values.price").cast("string"), _as_text("price")),
+            ),
         ),
         (
             bad_value,
@@ -171,8 +241,7 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
         (future, Reason.FUTURE_TIMESTAMP, F.col("_timestamp_text")),
     ]
     # The first failing rule gives the reason and its detail.
-    reason = F.lit(None).cast("string")
-    detail = F.lit(None).cast("string")
+    reason = detail = F.lit(None).cast("string")
     for condition, code, why in reversed(rules):
         reason = F.when(condition, F.lit(code.value)).otherwise(reason)
         detail = F.when(condition, why).otherwise(detail)
@@ -209,27 +278,27 @@ def classify(parsed: DataFrame, accepted_keys: DataFrame, watermark: datetime | 
         ),
     ).withColumn("reason", F.when(late, F.lit(Reason.LATE.value)).otherwise(F.col("reason")))
 
-    first = Window.partitionBy("order_id").orderBy("partition", "offset")
+    rejected = F.col("reason").isNotNull()
+    # One pass, no filter: a filter on `reason` would be pushed into the parse and evaluate the
+    # rule chain twice. Ranks are counted among valid records only.
+    first = Window.partitionBy(rejected, "order_id").orderBy("partition", "offset")
     seen = accepted_keys.select("order_id").distinct().withColumn("_accepted", F.lit(True))
-    valid = (
-        marked.where(F.col("reason").isNull())
-        # Only quarantine keeps the raw payload: leaving it out here keeps the shuffle small.
-        .withColumn("payload", F.lit(None).cast("binary"))
+    return (
+        # Only quarantine keeps the raw payload: leaving it out elsewhere keeps the shuffle small.
+        marked.withColumn("payload", F.when(rejected, F.col("payload")))
         .withColumn("_rank", F.row_number().over(first))
         .join(seen, "order_id", "left")
         .withColumn(
             "outcome",
-            F.when(F.col("_accepted") | (F.col("_rank") > 1), F.lit(DUPLICATE)).otherwise(
-                F.lit(SILVER)
-            ),
+            F.when(rejected, F.lit(QUARANTINE))
+            .when(F.col("_accepted") | (F.col("_rank") > 1), F.lit(DUPLICATE))
+            .otherwise(F.lit(SILVER)),
         )
         .withColumn(
             "detail",
-            F.when(F.col("_accepted"), F.lit("already in silver")).when(
-                F.col("_rank") > 1, F.lit("repeated within batch")
-            ),
+            F.when(rejected, F.col("detail"))
+            .when(F.col("_accepted"), F.lit("already in silver"))
+            .when(F.col("_rank") > 1, F.lit("repeated within batch")),
         )
         .drop("_rank", "_accepted")
     )
-    rejected = marked.where(F.col("reason").isNotNull()).withColumn("outcome", F.lit(QUARANTINE))
-    return valid.unionByName(rejected)

@@ -66,10 +66,22 @@ CASES = [
     (encode(order(quantity=2.5)), Reason.WRONG_TYPE),
     (encode(order(price="9.99")), Reason.WRONG_TYPE),
     (encode(order(state=6)), Reason.WRONG_TYPE),
+    (encode(order(product=123)), Reason.WRONG_TYPE),
+    (encode(order(product=True)), Reason.WRONG_TYPE),
+    (encode(order(category={"name": "Electronics"})), Reason.WRONG_TYPE),
+    (encode(order(customer_id=["cust-00042"])), Reason.WRONG_TYPE),
+    (encode(order(timestamp=2026)), Reason.WRONG_TYPE),
+    (encode(order(quantity=True)), Reason.WRONG_TYPE),
+    (encode(order(price="NaN")), Reason.WRONG_TYPE),
+    (encode(order(schema_version="1")), Reason.WRONG_TYPE),
+    (b"{'order_id': 'single quotes'}", Reason.NOT_JSON),
+    (json.dumps(order()).replace(": 2,", ": 02,").encode(), Reason.NOT_JSON),
     (encode(order(schema_version=2)), Reason.UNSUPPORTED_VERSION),
     (encode(order(order_id="not-a-uuid")), Reason.BAD_ORDER_ID),
     (encode(order(quantity=0)), Reason.BAD_QUANTITY),
     (encode(order(quantity=-3)), Reason.BAD_QUANTITY),
+    (encode(order(quantity=10**12)), Reason.BAD_QUANTITY),
+    (encode(order(quantity=10**30)), Reason.BAD_QUANTITY),
     (encode(order(price=0)), Reason.BAD_PRICE),
     (encode(order(price=-5.0)), Reason.BAD_PRICE),
     (json.dumps(order(price=1.5)).replace("1.5", "1e999").encode(), Reason.BAD_PRICE),
@@ -99,6 +111,29 @@ def test_valid_order_is_typed_and_normalized(spark):
     assert (row["state"], row["city"], row["channel"]) == ("CA", "San Francisco", "web")
     assert str(row["price"]) == "19.99" and str(row["revenue"]) == "59.97"
     assert row["event_time"] == datetime(2026, 11, 27, 10, 0, 0, 123000)
+
+
+def test_strings_that_read_like_other_json_values_are_still_strings(spark):
+    """from_json cannot tell "123" from 123: such records take the VARIANT route, and pass."""
+    payloads = [encode(order(product=text)) for text in ("123", "true", "[draft]", "-1e5")]
+    rows = parse_orders(bronze(spark, payloads)).orderBy("offset").collect()
+    assert [(r["reason"], r["product"]) for r in rows] == [
+        (None, "123"),
+        (None, "true"),
+        (None, "[draft]"),
+        (None, "-1e5"),
+    ]
+
+
+def test_a_duplicate_key_keeps_its_last_value(spark):
+    """As JSON.parse and Python's json do; both of silver's readers agree on it."""
+    valid = json.dumps(order())[:-1] + ', "product": "Tablet"}'
+    invalid = json.dumps(order(quantity="2"))[:-1] + ', "product": "Tablet"}'
+    rows = parse_orders(bronze(spark, [valid.encode(), invalid.encode()])).orderBy("offset")
+    assert [(r["reason"], r["product"]) for r in rows.collect()] == [
+        (None, "Tablet"),
+        ("wrong_type", "Tablet"),
+    ]
 
 
 def test_missing_field_detail_names_the_fields(spark):
