@@ -18,6 +18,7 @@ class Reason(StrEnum):
     BAD_ORDER_ID = "bad_order_id"  # order_id is not a UUID
     BAD_QUANTITY = "bad_quantity"  # quantity < 1
     BAD_PRICE = "bad_price"  # price <= 0, NaN or infinite
+    BAD_REVENUE = "bad_revenue"  # quantity x price does not fit silver's money type
     BAD_VALUE = "bad_value"  # currency, channel or payment method outside the contract
     UNKNOWN_STATE = "unknown_state"  # not one of the 50 states + DC
     CITY_NOT_IN_STATE = "city_not_in_state"

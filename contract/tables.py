@@ -66,6 +66,23 @@ QUARANTINE_DDL = (
 )
 
 
+DDL: dict[str, str] = {
+    BRONZE: BRONZE_DDL,
+    SILVER: SILVER_DDL,
+    QUARANTINE: QUARANTINE_DDL,
+    DUPLICATES: DUPLICATES_DDL,
+    SILVER_BATCHES: SILVER_BATCHES_DDL,
+    GOLD: GOLD_DDL,
+}
+PARTITIONING: dict[str, tuple[str, ...]] = {GOLD: GOLD_PARTITION}
+# Columns Delta keeps min/max statistics for: the ones reads filter on (bronze by arrival time,
+# silver's duplicate check by event time). Statistics on every column cost a quarter of a write.
+STATS_COLUMNS: dict[str, tuple[str, ...]] = {
+    BRONZE: ("kafka_timestamp",),
+    SILVER: ("event_time", "kafka_timestamp"),
+}
+
+
 def column_names(ddl: str) -> list[str]:
     """Column names of a DDL string, in order (commas inside DECIMAL(p,s) are not separators)."""
     return [part.split()[0] for part in re.split(r",(?![^(]*\))", ddl)]

@@ -10,7 +10,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
-from jobs.delta_io import ensure_table
+from jobs.delta_io import ensure_tables
 from jobs.kafka_source import kafka_options
 from jobs.runner import run_stage, with_trigger
 from jobs.settings import StageSettings, parse
@@ -22,7 +22,7 @@ STAGE = "bronze"
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     path = settings.locations.table(tables.BRONZE)
-    ensure_table(spark, path, tables.BRONZE_DDL)
+    ensure_tables(spark, settings.locations, tables.BRONZE)
     records = spark.readStream.format("kafka").options(**kafka_options(settings)).load()
     writer = (
         to_bronze(records)

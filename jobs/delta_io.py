@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pyspark.sql import DataFrame, SparkSession
 
-from jobs.storage import discard_uncommitted_table_log
+from contract import tables
+from contract.tables import Locations
+from jobs.storage import discard_uncommitted_table_log, has_commit
 
 TABLE_PROPERTIES = {
     "delta.autoOptimize.autoCompact": "true",
@@ -16,21 +18,32 @@ TABLE_PROPERTIES = {
 }
 
 
-def ensure_table(
-    spark: SparkSession, path: str, ddl: str, partition_by: tuple[str, ...] = ()
-) -> None:
-    """Create the table empty if it is not there, so readers never race its first write."""
+def ensure_tables(spark: SparkSession, where: Locations, *names: str) -> None:
+    """Create the tables that are not there yet, empty, so readers never race a first write.
+
+    Layout (columns, partitioning, statistics) comes from contract.tables. An existing table
+    costs one listing of its log, not a Delta snapshot.
+    """
     from delta.tables import DeltaTable
 
-    discard_uncommitted_table_log(spark, path)
-
-    schema = spark.createDataFrame([], ddl).schema
-    builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(schema)
-    if partition_by:
-        builder = builder.partitionedBy(*partition_by)
-    for key, value in TABLE_PROPERTIES.items():
-        builder = builder.property(key, value)
-    builder.execute()
+    for name in names:
+        path = where.table(name)
+        if has_commit(spark, path):
+            continue
+        discard_uncommitted_table_log(spark, path)
+        builder = (
+            DeltaTable.createIfNotExists(spark)
+            .location(path)
+            .addColumns(spark.createDataFrame([], tables.DDL[name]).schema)
+        )
+        if name in tables.PARTITIONING:
+            builder = builder.partitionedBy(*tables.PARTITIONING[name])
+        properties = dict(TABLE_PROPERTIES)
+        if name in tables.STATS_COLUMNS:
+            properties["delta.dataSkippingStatsColumns"] = ",".join(tables.STATS_COLUMNS[name])
+        for key, value in properties.items():
+            builder = builder.property(key, value)
+        builder.execute()
 
 
 def read(spark: SparkSession, path: str) -> DataFrame:

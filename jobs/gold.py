@@ -69,11 +69,7 @@ class GoldBatchWriter:
 
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
-    loc = settings.locations
-    delta_io.ensure_table(spark, loc.table(tables.SILVER), tables.SILVER_DDL)
-    delta_io.ensure_table(
-        spark, loc.table(tables.GOLD), tables.GOLD_DDL, partition_by=tables.GOLD_PARTITION
-    )
+    delta_io.ensure_tables(spark, settings.locations, tables.SILVER, tables.GOLD)
     return start_foreach_batch(spark, settings, STAGE, tables.SILVER, GoldBatchWriter(settings))
 
 

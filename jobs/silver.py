@@ -139,15 +139,15 @@ class SilverBatchWriter:
 
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
-    loc = settings.locations
-    for table, ddl in (
-        (tables.BRONZE, tables.BRONZE_DDL),
-        (tables.SILVER, tables.SILVER_DDL),
-        (tables.QUARANTINE, tables.QUARANTINE_DDL),
-        (tables.DUPLICATES, tables.DUPLICATES_DDL),
-        (tables.SILVER_BATCHES, tables.SILVER_BATCHES_DDL),
-    ):
-        delta_io.ensure_table(spark, loc.table(table), ddl)
+    delta_io.ensure_tables(
+        spark,
+        settings.locations,
+        tables.BRONZE,
+        tables.SILVER,
+        tables.QUARANTINE,
+        tables.DUPLICATES,
+        tables.SILVER_BATCHES,
+    )
     return start_foreach_batch(spark, settings, STAGE, tables.BRONZE, SilverBatchWriter(settings))
 
 

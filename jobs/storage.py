@@ -41,6 +41,17 @@ def discard_incomplete_checkpoint_files(spark, checkpoint: str) -> int:
     return removed
 
 
+def has_commit(spark, table: str) -> bool:
+    """The table's `_delta_log` holds a committed version: it exists, whatever else is there."""
+    fs, hadoop = _filesystem(spark, table)
+    if fs is None:
+        return False
+    log = hadoop.Path(hadoop.Path(table), "_delta_log")
+    return fs.exists(log) and any(
+        _COMMITTED.match(s.getPath().getName()) for s in fs.listStatus(log)
+    )
+
+
 def discard_uncommitted_table_log(spark, table: str) -> bool:
     """Remove a `_delta_log` that holds no commit at all (a kill during table creation).
 
@@ -51,8 +62,6 @@ def discard_uncommitted_table_log(spark, table: str) -> bool:
     if fs is None:
         return False
     log = hadoop.Path(hadoop.Path(table), "_delta_log")
-    if not fs.exists(log):
-        return False
-    if any(_COMMITTED.match(s.getPath().getName()) for s in fs.listStatus(log)):
+    if not fs.exists(log) or has_commit(spark, table):
         return False
     return bool(fs.delete(log, True))

@@ -171,6 +171,14 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
         .withColumn("payment_method", F.lower(_text("payment_method")))
         .withColumn("_timestamp_text", _text("timestamp"))
         .withColumn("event_time", F.expr("try_to_timestamp(_timestamp_text)"))
+        # Null when the product does not fit the money type: a reject, not a failed batch.
+        .withColumn(
+            "revenue",
+            F.expr(
+                f"try_cast(quantity * price AS "
+                f"decimal({events.REVENUE_PRECISION},{events.REVENUE_SCALE}))"
+            ),
+        )
     )
 
     bad_price = (
@@ -227,6 +235,11 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
             ),
         ),
         (
+            F.col("revenue").isNull(),
+            Reason.BAD_REVENUE,
+            F.concat_ws(" x ", F.col("quantity").cast("string"), F.col("price").cast("string")),
+        ),
+        (
             bad_value,
             Reason.BAD_VALUE,
             F.lit("currency, channel, payment_method, product or customer_id"),
@@ -249,12 +262,6 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
     return (
         typed.withColumn("reason", reason)
         .withColumn("detail", detail)
-        .withColumn(
-            "revenue",
-            (F.col("quantity") * F.col("price")).cast(
-                f"decimal({events.REVENUE_PRECISION},{events.REVENUE_SCALE})"
-            ),
-        )
         .select(*SILVER_COLUMNS, "payload", "reason", "detail")
     )
 

@@ -15,11 +15,24 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from contract.catalog import PRODUCTS_BY_NAME
-from contract.events import CHANNELS, CURRENCY, FIELDS, PAYMENT_METHODS, SCHEMA_VERSION
+from contract.events import (
+    CHANNELS,
+    CURRENCY,
+    FIELDS,
+    PAYMENT_METHODS,
+    REVENUE_PRECISION,
+    REVENUE_SCALE,
+    SCHEMA_VERSION,
+)
 from contract.geography import STATE_CITIES, STATES, normalize_city
 from contract.rejects import MAX_CLOCK_SKEW_SECONDS, Reason
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+
+
+def _revenue_overflows(typed: dict) -> bool:
+    price = Decimal(str(typed["price"])).quantize(Decimal("0.01"))
+    return abs(typed["quantity"] * price) >= Decimal(10) ** (REVENUE_PRECISION - REVENUE_SCALE)
 
 
 def _type_ok(value, json_type: str) -> bool:
@@ -70,6 +83,8 @@ def violations(payload: bytes, now: float | None = None) -> list[Reason]:
         found.append(Reason.BAD_QUANTITY)
     if "price" in typed and (not math.isfinite(typed["price"]) or typed["price"] <= 0):
         found.append(Reason.BAD_PRICE)
+    elif "quantity" in typed and "price" in typed and _revenue_overflows(typed):
+        found.append(Reason.BAD_REVENUE)
     if "state" in typed:
         if typed["state"] not in STATES:
             found.append(Reason.UNKNOWN_STATE)

@@ -86,6 +86,7 @@ CASES = [
     (encode(order(price=-5.0)), Reason.BAD_PRICE),
     (json.dumps(order(price=1.5)).replace("1.5", "1e999").encode(), Reason.BAD_PRICE),
     (json.dumps(order(price=1.5)).replace("1.5", "-1e999").encode(), Reason.BAD_PRICE),
+    (encode(order(quantity=2_000_000_000, price=9_999_999_999.99)), Reason.BAD_REVENUE),
     (encode(order(currency="EUR")), Reason.BAD_VALUE),
     (encode(order(channel="fax")), Reason.BAD_VALUE),
     (encode(order(state="ZZ")), Reason.UNKNOWN_STATE),
