@@ -134,7 +134,9 @@ class SilverBatchWriter:
             ],
             tables.SILVER_BATCHES_DDL,
         )
-        delta_io.append_once(audit, self.path(tables.SILVER_BATCHES), self.app_id, batch_id)
+        # The row is the batch's completion mark: a batch whose row exists is skipped before
+        # anything is written, so this write needs no transaction id of its own.
+        delta_io.append(audit, self.path(tables.SILVER_BATCHES))
         self._last_done, self._max_event_time = batch_id, running_max
 
 
