@@ -4,6 +4,8 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 ENV ?= local
 export PYTHONDONTWRITEBYTECODE := 1
+# The project's own Node (from `make setup`) first: jsii, under the CDK bindings, runs `node`.
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
 .PHONY: help setup up down status test test-unit test-integration test-infra demo bench lint \
         synth plan deploy destroy scan simulate run smoke powerbi dashboard clean
