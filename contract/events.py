@@ -46,6 +46,8 @@ CURRENCY = "USD"
 # Money is exact from silver onward.
 PRICE_PRECISION, PRICE_SCALE = 12, 2
 REVENUE_PRECISION, REVENUE_SCALE = 18, 2
+PRICE_TYPE = f"decimal({PRICE_PRECISION},{PRICE_SCALE})"
+REVENUE_TYPE = f"decimal({REVENUE_PRECISION},{REVENUE_SCALE})"
 
 
 def spark_schema():

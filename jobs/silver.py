@@ -41,6 +41,10 @@ class SilverBatchWriter:
     def app_id(self) -> str:
         return f"{STAGE}@{self.settings.locations.checkpoint(STAGE)}"
 
+    @property
+    def lateness(self) -> timedelta:
+        return timedelta(seconds=self.settings.pipeline.lateness_seconds)
+
     def path(self, table: str) -> str:
         return self.settings.locations.table(table)
 
@@ -63,8 +67,7 @@ class SilverBatchWriter:
         """
         accepted = delta_io.read(spark, self.path(tables.SILVER))
         if watermark is not None:
-            horizon = timedelta(seconds=self.settings.pipeline.lateness_seconds)
-            accepted = accepted.where(F.col("event_time") >= F.lit(watermark - horizon))
+            accepted = accepted.where(F.col("event_time") >= F.lit(watermark - self.lateness))
         return accepted.select("order_id")
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
@@ -73,8 +76,7 @@ class SilverBatchWriter:
             self._load_progress(spark)
         if self._last_done is not None and batch_id <= self._last_done:
             return
-        lateness = timedelta(seconds=self.settings.pipeline.lateness_seconds)
-        watermark = self._max_event_time - lateness if self._max_event_time else None
+        watermark = self._max_event_time - self.lateness if self._max_event_time else None
 
         # Cached once: the summary and the three writes below read it, and the cache is a
         # barrier that keeps their filters out of the parse's rule chain.
@@ -103,15 +105,15 @@ class SilverBatchWriter:
             return sum(n for (o, _), n in counts.items() if o == kind)
 
         writes = (
-            (QUARANTINE, tables.QUARANTINE, tables.QUARANTINE_DDL, "quarantined_at"),
-            (DUPLICATE, tables.DUPLICATES, tables.DUPLICATES_DDL, "detected_at"),
-            (SILVER, tables.SILVER, tables.SILVER_DDL, "processed_at"),
+            (QUARANTINE, tables.QUARANTINE, "quarantined_at"),
+            (DUPLICATE, tables.DUPLICATES, "detected_at"),
+            (SILVER, tables.SILVER, "processed_at"),
         )
-        for kind, table, ddl, stamp in writes:
+        for kind, table, stamp in writes:
             if rows(kind):
                 selected = outcome.where(F.col("outcome") == kind).withColumn(stamp, F.col("now"))
                 delta_io.append_once(
-                    selected.select(*tables.column_names(ddl)),
+                    selected.select(*tables.column_names(tables.DDL[table])),
                     self.path(table),
                     self.app_id,
                     batch_id,

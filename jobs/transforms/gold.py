@@ -10,7 +10,6 @@ from contract import events
 
 def minute_totals(silver: DataFrame) -> DataFrame:
     """Sum a slice of silver into 1-minute tumbling windows; these are increments, not totals."""
-    money = f"decimal({events.REVENUE_PRECISION},{events.REVENUE_SCALE})"
     return (
         silver.withColumn("window_start", F.date_trunc("minute", "event_time"))
         .groupBy("window_start", "state", "product")
@@ -18,7 +17,7 @@ def minute_totals(silver: DataFrame) -> DataFrame:
             F.first("category").alias("category"),
             F.count(F.lit(1)).alias("orders"),
             F.sum("quantity").cast("bigint").alias("units"),
-            F.sum("revenue").cast(money).alias("revenue"),
+            F.sum("revenue").cast(events.REVENUE_TYPE).alias("revenue"),
         )
         .withColumn("window_end", F.col("window_start") + F.expr("INTERVAL 1 MINUTE"))
         .withColumn("window_date", F.to_date("window_start"))
@@ -27,5 +26,4 @@ def minute_totals(silver: DataFrame) -> DataFrame:
 
 def average_order_value(revenue, orders):
     """Revenue per order, rounded to cents, as gold stores it."""
-    money = f"decimal({events.REVENUE_PRECISION},{events.REVENUE_SCALE})"
-    return F.round(revenue / orders, events.REVENUE_SCALE).cast(money)
+    return F.round(revenue / orders, events.REVENUE_SCALE).cast(events.REVENUE_TYPE)

@@ -149,7 +149,6 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
     )
     missing = {f.name: _absent(f.name) for f in events.FIELDS}
     wrong_type = {f.name: ~_type_ok(f) for f in events.FIELDS}
-    money = f"decimal({events.REVENUE_PRECISION},{events.REVENUE_SCALE})"
     # Two projections, not one per column: each DataFrame step costs an analysis of the plan.
     typed = fields.withColumns(
         {
@@ -163,9 +162,7 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
             "category": _text("category"),
             "quantity": F.expr("try_cast(_values.quantity AS int)"),
             "_price_number": F.col("_values.price"),
-            "price": F.expr(
-                f"try_cast(_values.price AS decimal({events.PRICE_PRECISION},{events.PRICE_SCALE}))"
-            ),
+            "price": F.expr(f"try_cast(_values.price AS {events.PRICE_TYPE})"),
             "currency": F.upper(_text("currency")),
             "channel": F.lower(_text("channel")),
             "payment_method": F.lower(_text("payment_method")),
@@ -176,7 +173,7 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
             "city": _canonical_city(F.col("state"), F.col("_values.city")),
             "event_time": F.expr("try_to_timestamp(_timestamp_text)"),
             # Null when the product does not fit the money type: a reject, not a failed batch.
-            "revenue": F.expr(f"try_cast(quantity * price AS {money})"),
+            "revenue": F.expr(f"try_cast(quantity * price AS {events.REVENUE_TYPE})"),
         }
     )
 
