@@ -83,6 +83,10 @@ STATS_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+def columns(ddl: str) -> list[tuple[str, str]]:
+    """(name, type) pairs of a DDL string, in order; commas inside DECIMAL(p,s) do not split."""
+    return [tuple(part.split(maxsplit=1)) for part in re.split(r",(?![^(]*\))", ddl)]
+
+
 def column_names(ddl: str) -> list[str]:
-    """Column names of a DDL string, in order (commas inside DECIMAL(p,s) are not separators)."""
-    return [part.split()[0] for part in re.split(r",(?![^(]*\))", ddl)]
+    return [name for name, _ in columns(ddl)]

@@ -10,8 +10,8 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
+from jobs import kafka_source
 from jobs.delta_io import ensure_tables
-from jobs.kafka_source import kafka_options
 from jobs.runner import run_stage, with_trigger
 from jobs.settings import StageSettings, parse
 from jobs.storage import discard_incomplete_checkpoint_files
@@ -23,9 +23,8 @@ STAGE = "bronze"
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     path = settings.locations.table(tables.BRONZE)
     ensure_tables(spark, settings.locations, tables.BRONZE)
-    records = spark.readStream.format("kafka").options(**kafka_options(settings)).load()
     writer = (
-        to_bronze(records)
+        to_bronze(kafka_source.read_stream(spark, settings))
         .writeStream.queryName(STAGE)
         .format("delta")
         .outputMode("append")

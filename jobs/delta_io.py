@@ -1,10 +1,14 @@
 """Delta Lake reads and writes shared by the stages: table creation and exactly-once writes.
 
-Every write inside a foreachBatch carries (txnAppId, txnVersion=batch id): when a crashed
-batch is replayed, Delta skips the writes it already committed, so replays change nothing.
+Every write inside a foreachBatch is tagged with its writer and batch id: when a crashed batch
+is replayed, the writes it already committed are skipped, so replays change nothing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -12,6 +16,9 @@ from contract import tables
 from contract.tables import Locations
 from jobs.storage import discard_uncommitted_table_log, has_commit
 
+# How many of a table's latest commits a replayed batch looks through for its own: after a
+# batch's write, only an auto-compaction or a maintenance command can commit before the replay.
+HISTORY_DEPTH = 50
 TABLE_PROPERTIES = {
     "delta.autoOptimize.autoCompact": "true",
     "delta.appendOnly": "false",
@@ -57,47 +64,93 @@ def read_stream(spark: SparkSession, path: str, settings) -> DataFrame:
     return reader.load(path)
 
 
-def append(df: DataFrame, path: str) -> None:
-    """A plain append: only for writes whose replay is ruled out another way.
+def literal_row(spark: SparkSession, ddl: str, values: tuple) -> DataFrame:
+    """One row built on the JVM side: createDataFrame from Python rows runs a Python task."""
+    from pyspark.sql import functions as F
 
-    append_once's transaction check replays the table's log (a Spark job) on every write.
-    """
-    df.write.format("delta").mode("append").save(path)
-
-
-def append_once(df: DataFrame, path: str, app_id: str, version: int) -> None:
-    (
-        df.write.format("delta")
-        .mode("append")
-        .option("txnAppId", app_id)
-        .option("txnVersion", version)
-        .save(path)
+    return spark.range(1).select(
+        *(
+            F.lit(v).cast(kind).alias(name)
+            for (name, kind), v in zip(tables.columns(ddl), values, strict=True)
+        )
     )
 
 
-def merge_once(
-    spark: SparkSession,
-    path: str,
-    source: DataFrame,
-    on: str,
-    actions: dict,
-    app_id: str,
-    version: int,
-) -> None:
-    """MERGE made idempotent through Delta's session-level transaction identifiers."""
+def append(df: DataFrame, path: str) -> None:
+    """A plain append: only for writes whose replay is ruled out another way."""
+    df.write.format("delta").mode("append").save(path)
+
+
+def last_batch_committed(spark: SparkSession, path: str, app_id: str) -> int | None:
+    """The batch id of `app_id`'s newest commit to the table, from its latest commits' tags."""
     from delta.tables import DeltaTable
 
-    spark.conf.set("spark.databricks.delta.write.txnAppId", app_id)
-    spark.conf.set("spark.databricks.delta.write.txnVersion", str(version))
-    try:
-        (
-            DeltaTable.forPath(spark, path)
-            .alias("t")
-            .merge(source.alias("s"), on)
-            .whenMatchedUpdate(set=actions["update"])
-            .whenNotMatchedInsert(values=actions["insert"])
-            .execute()
-        )
-    finally:
-        spark.conf.unset("spark.databricks.delta.write.txnAppId")
-        spark.conf.unset("spark.databricks.delta.write.txnVersion")
+    prefix = f"{app_id}#"
+    for row in DeltaTable.forPath(spark, path).history(HISTORY_DEPTH).collect():
+        tag = row["userMetadata"] or ""
+        if tag.startswith(prefix):
+            return int(tag[len(prefix) :])
+    return None
+
+
+@dataclass
+class BatchWrites:
+    """The writes of one micro-batch, each tagged `app_id#batch_id` in its commit."""
+
+    app_id: str
+    batch_id: int
+    checked: bool
+
+    @property
+    def tag(self) -> str:
+        return f"{self.app_id}#{self.batch_id}"
+
+    def committed(self, spark: SparkSession, path: str) -> bool:
+        if not self.checked:
+            return False
+        last = last_batch_committed(spark, path, self.app_id)
+        return last is not None and last >= self.batch_id
+
+    def append(self, df: DataFrame, path: str) -> None:
+        if not self.committed(df.sparkSession, path):
+            df.write.format("delta").mode("append").option("userMetadata", self.tag).save(path)
+
+    def merge(self, spark: SparkSession, path: str, source: DataFrame, on: str, actions: dict):
+        from delta.tables import DeltaTable
+
+        if self.committed(spark, path):
+            return
+        spark.conf.set("spark.databricks.delta.commitInfo.userMetadata", self.tag)
+        try:
+            (
+                DeltaTable.forPath(spark, path)
+                .alias("t")
+                .merge(source.alias("s"), on)
+                .whenMatchedUpdate(set=actions["update"])
+                .whenNotMatchedInsert(values=actions["insert"])
+                .execute()
+            )
+        finally:
+            spark.conf.unset("spark.databricks.delta.commitInfo.userMetadata")
+
+
+@dataclass
+class ExactlyOnce:
+    """Replay protection for the Delta writes of one foreachBatch writer.
+
+    A streaming query replays only the batch after its last committed one, and only when a
+    run starts (or that batch failed): only such a batch can have written some of its tables
+    already, so only it reads the tables' latest commits to skip those. Any later batch
+    writes without looking. Delta's txnAppId/txnVersion would instead rebuild the table's
+    state with Spark jobs on every write (0.65 s against 0.23 s for a plain append).
+    """
+
+    app_id: str
+    _unwritten: int | None = None
+
+    @contextmanager
+    def batch(self, batch_id: int) -> Iterator[BatchWrites]:
+        checked = batch_id != self._unwritten
+        self._unwritten = None
+        yield BatchWrites(self.app_id, batch_id, checked)
+        self._unwritten = batch_id + 1

@@ -29,48 +29,64 @@ def merge_actions() -> dict:
     """Increments add to what the window already has; the average follows the sums."""
     update = {c: F.col(f"t.{c}") + F.col(f"s.{c}") for c in _SUMS}
     update["avg_order_value"] = average_order_value(update["revenue"], update["orders"])
-    update["updated_at"] = F.current_timestamp()
+    update["updated_at"] = F.col("s.updated_at")
     insert = {
         c: F.col(f"s.{c}")
         for c in ("window_start", "window_end", "window_date", "state", "product", "category")
         + _SUMS
     }
     insert["avg_order_value"] = average_order_value(F.col("s.revenue"), F.col("s.orders"))
-    insert["updated_at"] = F.current_timestamp()
+    insert["updated_at"] = F.col("s.updated_at")
     return {"update": update, "insert": insert}
 
 
 @dataclass
 class GoldBatchWriter:
+    """foreachBatch body: a batch of new silver rows merged into their windows.
+
+    `query` is the streaming query that calls the writer (its checkpoint names the writes).
+    """
+
     settings: StageSettings
+    query: str = STAGE
+
+    def __post_init__(self) -> None:
+        self._writes = delta_io.ExactlyOnce(
+            f"{STAGE}@{self.settings.locations.checkpoint(self.query)}"
+        )
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
-        increments = minute_totals(batch).persist()
-        try:
+        with self._writes.batch(batch_id) as writes:
+            # Materialized once: MERGE reads its source twice, and a cached plan does not
+            # match inside MERGE, which would recompute the whole batch each time.
+            # The time is a column of the source, not a literal in the MERGE's generated code:
+            # that code is then the same each batch and compiled once.
+            increments = (
+                minute_totals(batch)
+                .withColumn("updated_at", F.current_timestamp())
+                .localCheckpoint()
+            )
             dates = sorted({r[0] for r in increments.select("window_date").distinct().collect()})
             if not dates:
                 return
             # A literal partition filter lets the MERGE read only the touched days.
             days = ", ".join(f"DATE'{d.isoformat()}'" for d in dates)
-            on = f"t.window_date IN ({days}) AND t.window_date = s.window_date AND " + " AND ".join(
-                f"t.{k} = s.{k}" for k in tables.GOLD_KEY
+            on = f"t.window_date IN ({days}) AND t.window_date = s.window_date AND " + (
+                " AND ".join(f"t.{k} = s.{k}" for k in tables.GOLD_KEY)
             )
-            delta_io.merge_once(
+            writes.merge(
                 batch.sparkSession,
                 self.settings.locations.table(tables.GOLD),
                 increments,
                 on,
                 merge_actions(),
-                app_id=f"{STAGE}@{self.settings.locations.checkpoint(STAGE)}",
-                version=batch_id,
             )
-        finally:
-            increments.unpersist()
 
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     delta_io.ensure_tables(spark, settings.locations, tables.SILVER, tables.GOLD)
-    return start_foreach_batch(spark, settings, STAGE, tables.SILVER, GoldBatchWriter(settings))
+    source = delta_io.read_stream(spark, settings.locations.table(tables.SILVER), settings)
+    return start_foreach_batch(source, settings, STAGE, GoldBatchWriter(settings))
 
 
 def main(argv: list[str] | None = None) -> None:

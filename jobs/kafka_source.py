@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from pyspark.sql import DataFrame, SparkSession
+
 from environments import ConfigError
 from jobs.session import on_databricks
 from jobs.settings import StageSettings
@@ -48,3 +50,7 @@ def kafka_options(settings: StageSettings, environ: dict[str, str] | None = None
             }
         )
     return options
+
+
+def read_stream(spark: SparkSession, settings: StageSettings) -> DataFrame:
+    return spark.readStream.format("kafka").options(**kafka_options(settings)).load()

@@ -1,7 +1,13 @@
-"""All three stages in one local Spark process: what `make demo`, the tests and the bench run.
+"""All three layers from one streaming query: what `make demo`, the tests and the bench run.
 
-One JVM instead of three matters on a 2-core machine. Each stage gets its own session
-(shared SparkContext, separate SQL conf) exactly as it would in its own process.
+Each micro-batch of Kafka records is written to bronze, then validated into silver (with
+quarantine, duplicates and the audit row), then merged into gold, by the same writers the
+separate stages use. One query instead of three chained ones: no layer waits for the next
+poll of the table before it, and three queries do not share two cores. The separate stages
+(`jobs.bronze|silver|gold`) remain for schedulers that run one task per layer.
+
+A lake is run either by this query or by the separate stages, never both: each keeps its own
+Kafka checkpoint, so the other would ingest the topic a second time.
 
 python -m jobs.pipeline --env local [--trigger available-now|continuous]
 """
@@ -10,33 +16,68 @@ from __future__ import annotations
 
 import sys
 import threading
+from dataclasses import dataclass
 
-from pyspark.sql import SparkSession
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.streaming import StreamingQuery
 
-from jobs import bronze, gold, silver
-from jobs.runner import await_all, stop_on_signals
+from contract import tables
+from environments import ConfigError
+from jobs import bronze, delta_io, gold, kafka_source, silver
+from jobs.runner import PIPELINE_QUERY, await_all, claim_lake, start_foreach_batch, stop_on_signals
 from jobs.session import spark_session
 from jobs.settings import StageSettings, parse
+from jobs.transforms.bronze import to_bronze
 
-STAGES = (bronze, silver, gold)
+QUERY = PIPELINE_QUERY
+
+
+@dataclass
+class PipelineBatchWriter:
+    """foreachBatch body: one batch of Kafka records through bronze, silver and gold in turn."""
+
+    settings: StageSettings
+
+    def __post_init__(self) -> None:
+        self._writes = delta_io.ExactlyOnce(
+            f"{bronze.STAGE}@{self.settings.locations.checkpoint(QUERY)}"
+        )
+        self._silver = silver.SilverBatchWriter(
+            self.settings, QUERY, downstream=gold.GoldBatchWriter(self.settings, QUERY)
+        )
+
+    def __call__(self, records: DataFrame, batch_id: int) -> None:
+        # Cached so that silver parses what bronze wrote without fetching it from Kafka again.
+        rows = to_bronze(records).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            with self._writes.batch(batch_id) as writes:
+                writes.append(rows, self.settings.locations.table(tables.BRONZE))
+            self._silver(rows, batch_id)
+        finally:
+            rows.unpersist()
+
+
+def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
+    claim_lake(spark, settings, QUERY)
+    delta_io.ensure_tables(spark, settings.locations, tables.BRONZE, *silver.SILVER_TABLES)
+    delta_io.ensure_tables(spark, settings.locations, tables.GOLD)
+    records = kafka_source.read_stream(spark, settings)
+    return start_foreach_batch(records, settings, QUERY, PipelineBatchWriter(settings))
 
 
 def run(spark: SparkSession, settings: StageSettings, stop: threading.Event | None = None) -> None:
-    """available-now: one stage after the other, each draining its input; continuous: together."""
-    if settings.trigger == "available-now":
-        for stage in STAGES:
-            await_all([stage.start(spark.newSession(), settings)], stop)
-            if stop is not None and stop.is_set():
-                return
-    else:
-        await_all([stage.start(spark.newSession(), settings) for stage in STAGES], stop)
+    await_all([start(spark, settings)], stop)
 
 
 def main(argv: list[str] | None = None) -> None:
-    settings = parse("pipeline", argv)
+    settings = parse(QUERY, argv)
     spark = spark_session(settings.env, "orders-pipeline")
     try:
         run(spark, settings, stop_on_signals())
+    except ConfigError as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
     except RuntimeError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -7,11 +7,27 @@ import sys
 import threading
 from collections.abc import Callable
 
+from pyspark.sql import DataFrame
 from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 
-from jobs import delta_io
+from environments import ConfigError
 from jobs.settings import StageSettings
-from jobs.storage import discard_incomplete_checkpoint_files
+from jobs.storage import discard_incomplete_checkpoint_files, exists
+
+PIPELINE_QUERY = "pipeline"
+STAGE_QUERIES = ("bronze", "silver", "gold")
+
+
+def claim_lake(spark, settings: StageSettings, query: str) -> None:
+    """Refuse a lake the other way of running holds: its own Kafka checkpoint would re-ingest."""
+    others = STAGE_QUERIES if query == PIPELINE_QUERY else (PIPELINE_QUERY,)
+    for other in others:
+        if exists(spark, settings.locations.checkpoint(other)):
+            raise ConfigError(
+                f"pipeline.checkpoint_root: {settings.locations.checkpoint_root} already holds "
+                f"the {other!r} query's checkpoint; a lake is run either by jobs.pipeline or by "
+                f"the separate stages, not both (choose another lake_root and checkpoint_root)"
+            )
 
 
 def with_trigger(writer: DataStreamWriter, settings: StageSettings) -> DataStreamWriter:
@@ -21,17 +37,16 @@ def with_trigger(writer: DataStreamWriter, settings: StageSettings) -> DataStrea
 
 
 def start_foreach_batch(
-    spark, settings: StageSettings, stage: str, source_table: str, batch_writer
+    source: DataFrame, settings: StageSettings, query: str, batch_writer
 ) -> StreamingQuery:
-    """A stage that reads a Delta table as a stream and writes each micro-batch itself."""
-    checkpoint = settings.locations.checkpoint(stage)
+    """A query that writes each micro-batch itself, checkpointed under its own name."""
+    checkpoint = settings.locations.checkpoint(query)
     writer = (
-        delta_io.read_stream(spark, settings.locations.table(source_table), settings)
-        .writeStream.queryName(stage)
+        source.writeStream.queryName(query)
         .foreachBatch(batch_writer)
         .option("checkpointLocation", checkpoint)
     )
-    discard_incomplete_checkpoint_files(spark, checkpoint)
+    discard_incomplete_checkpoint_files(source.sparkSession, checkpoint)
     return with_trigger(writer, settings).start()
 
 
@@ -74,7 +89,11 @@ def run_stage(name: str, start: Callable, settings: StageSettings) -> None:
     spark = spark_session(settings.env, f"orders-{name}")
     stop = stop_on_signals()
     try:
+        claim_lake(spark, settings, name)
         await_all([start(spark, settings)], stop)
+    except ConfigError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
     except RuntimeError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

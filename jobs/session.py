@@ -39,6 +39,9 @@ def local_conf(env: Environment) -> dict[str, str]:
         # batch writes (by default anything under 64 MB is rewritten right after its commit).
         "spark.databricks.delta.autoCompact.minFileSize": str(16 * 1024 * 1024),
         "spark.databricks.delta.optimizeWrite.enabled": "false",
+        # A micro-batch runs over a hundred distinct generated classes (the stages, Delta's log
+        # reads, MERGE): with the default cache of 100, each batch compiled them all again.
+        "spark.sql.codegen.cache.maxEntries": "2000",
         "spark.sql.streaming.stateStore.providerClass": (
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
         ),
@@ -57,6 +60,9 @@ def spark_session(env: Environment, app_name: str):
         .config("spark.sql.variant.allowDuplicateKeys", "true")
         # Otherwise the optimizer splits silver's one from_json into one parse per field.
         .config("spark.sql.optimizer.enableJsonExpressionOptimization", "false")
+        # Gold's MERGE source is already materialized (a local checkpoint of one batch's
+        # increments): copying it again costs a Spark job per batch.
+        .config("spark.databricks.delta.merge.materializeSource", "none")
     )
     if not on_databricks():
         for key, value in local_conf(env).items():

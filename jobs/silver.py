@@ -6,6 +6,7 @@ python -m jobs.silver --env local [--trigger available-now|continuous]
 if __package__ in (None, ""):
     import _bootstrap  # noqa: F401  (run as a script on Databricks)
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -30,16 +31,21 @@ class SilverBatchWriter:
 
     The audit row goes last: when it exists the batch is complete, so a replay skips it. Its
     running maximum event time gives the next batch's watermark without scanning silver.
+    `query` is the streaming query that calls the writer (its checkpoint names the writes);
+    `downstream`, when given, receives the batch's new silver rows once they are committed.
     """
 
     settings: StageSettings
+    query: str = STAGE
+    downstream: Callable[[DataFrame, int], None] | None = None
     _last_done: int | None = None
     _max_event_time: datetime | None = None
     _loaded: bool = field(default=False, repr=False)
 
-    @property
-    def app_id(self) -> str:
-        return f"{STAGE}@{self.settings.locations.checkpoint(STAGE)}"
+    def __post_init__(self) -> None:
+        self._writes = delta_io.ExactlyOnce(
+            f"{STAGE}@{self.settings.locations.checkpoint(self.query)}"
+        )
 
     @property
     def lateness(self) -> timedelta:
@@ -59,13 +65,18 @@ class SilverBatchWriter:
             self._last_done, self._max_event_time = last["batch_id"], last["max_event_time"]
         self._loaded = True
 
-    def _accepted_keys(self, spark: SparkSession, watermark: datetime | None) -> DataFrame:
+    def _accepted_keys(
+        self, spark: SparkSession, watermark: datetime | None, batch_id: int
+    ) -> DataFrame:
         """Order ids already in silver that an on-time event could repeat.
 
         On-time events are at or after the watermark, and an earlier copy lies at most one
         lateness horizon before them: older silver files are skipped by their statistics.
+        A replayed batch's own rows, if it committed them before the crash, do not count.
         """
-        accepted = delta_io.read(spark, self.path(tables.SILVER))
+        accepted = delta_io.read(spark, self.path(tables.SILVER)).where(
+            F.col("batch_id") != batch_id
+        )
         if watermark is not None:
             accepted = accepted.where(F.col("event_time") >= F.lit(watermark - self.lateness))
         return accepted.select("order_id")
@@ -74,24 +85,36 @@ class SilverBatchWriter:
         spark = batch.sparkSession
         if not self._loaded:
             self._load_progress(spark)
-        if self._last_done is not None and batch_id <= self._last_done:
-            return
-        watermark = self._max_event_time - self.lateness if self._max_event_time else None
+        with self._writes.batch(batch_id) as writes:
+            if self._last_done is not None and batch_id <= self._last_done:
+                if self.downstream is not None:
+                    committed = delta_io.read(spark, self.path(tables.SILVER))
+                    self.downstream(committed.where(F.col("batch_id") == batch_id), batch_id)
+                return
+            watermark = self._max_event_time - self.lateness if self._max_event_time else None
 
-        # Cached once: the summary and the three writes below read it, and the cache is a
-        # barrier that keeps their filters out of the parse's rule chain.
-        outcome = (
-            classify(parse_orders(batch), self._accepted_keys(spark, watermark), watermark)
-            .withColumn("batch_id", F.lit(batch_id).cast("bigint"))
-            .withColumn("now", F.current_timestamp())
-            .persist(StorageLevel.MEMORY_AND_DISK)
-        )
-        try:
-            self._write(outcome, batch_id, watermark)
-        finally:
-            outcome.unpersist()
+            # Cached once: the summary and the writes below read it, and the cache is a
+            # barrier that keeps their filters out of the parse's rule chain. What changes
+            # every batch (its id, the time) is added after the cache, so that the cached
+            # stage's generated code is the same each batch and compiled only once.
+            outcome = classify(
+                parse_orders(batch), self._accepted_keys(spark, watermark, batch_id), watermark
+            ).persist(StorageLevel.MEMORY_AND_DISK)
+            try:
+                accepted = self._write(outcome, batch_id, watermark, writes)
+                if self.downstream is not None:
+                    self.downstream(accepted, batch_id)
+            finally:
+                outcome.unpersist()
 
-    def _write(self, outcome: DataFrame, batch_id: int, watermark: datetime | None) -> None:
+    def _write(
+        self,
+        outcome: DataFrame,
+        batch_id: int,
+        watermark: datetime | None,
+        writes: delta_io.BatchWrites,
+    ) -> DataFrame:
+        """The three tables, then the audit row; returns the batch's silver rows."""
         spark = outcome.sparkSession
         summary = (
             outcome.groupBy("outcome", "reason")
@@ -104,55 +127,58 @@ class SilverBatchWriter:
         def rows(kind: str) -> int:
             return sum(n for (o, _), n in counts.items() if o == kind)
 
-        writes = (
+        now = datetime.now(UTC)
+
+        def selected(kind: str, table: str, stamp: str) -> DataFrame:
+            chosen = outcome.where(F.col("outcome") == kind).withColumns(
+                {"batch_id": F.lit(batch_id).cast("bigint"), stamp: F.lit(now)}
+            )
+            return chosen.select(*tables.column_names(tables.DDL[table]))
+
+        writes_in_order = (
             (QUARANTINE, tables.QUARANTINE, "quarantined_at"),
             (DUPLICATE, tables.DUPLICATES, "detected_at"),
             (SILVER, tables.SILVER, "processed_at"),
         )
-        for kind, table, stamp in writes:
+        for kind, table, stamp in writes_in_order:
             if rows(kind):
-                selected = outcome.where(F.col("outcome") == kind).withColumn(stamp, F.col("now"))
-                delta_io.append_once(
-                    selected.select(*tables.column_names(tables.DDL[table])),
-                    self.path(table),
-                    self.app_id,
-                    batch_id,
-                )
+                writes.append(selected(kind, table, stamp), self.path(table))
 
         running_max = max(filter(None, (self._max_event_time, batch_max)), default=None)
-        audit = spark.createDataFrame(
-            [
-                (
-                    batch_id,
-                    sum(counts.values()),
-                    rows(SILVER),
-                    rows(QUARANTINE),
-                    rows(DUPLICATE),
-                    counts.get((QUARANTINE, Reason.LATE.value), 0),
-                    running_max,
-                    watermark,
-                    datetime.now(UTC),
-                )
-            ],
+        audit = delta_io.literal_row(
+            spark,
             tables.SILVER_BATCHES_DDL,
+            (
+                batch_id,
+                sum(counts.values()),
+                rows(SILVER),
+                rows(QUARANTINE),
+                rows(DUPLICATE),
+                counts.get((QUARANTINE, Reason.LATE.value), 0),
+                running_max,
+                watermark,
+                now,
+            ),
         )
         # The row is the batch's completion mark: a batch whose row exists is skipped before
-        # anything is written, so this write needs no transaction id of its own.
+        # anything is written, so this write needs no tag of its own.
         delta_io.append(audit, self.path(tables.SILVER_BATCHES))
         self._last_done, self._max_event_time = batch_id, running_max
+        return selected(SILVER, tables.SILVER, "processed_at")
+
+
+SILVER_TABLES = (
+    tables.SILVER,
+    tables.QUARANTINE,
+    tables.DUPLICATES,
+    tables.SILVER_BATCHES,
+)
 
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
-    delta_io.ensure_tables(
-        spark,
-        settings.locations,
-        tables.BRONZE,
-        tables.SILVER,
-        tables.QUARANTINE,
-        tables.DUPLICATES,
-        tables.SILVER_BATCHES,
-    )
-    return start_foreach_batch(spark, settings, STAGE, tables.BRONZE, SilverBatchWriter(settings))
+    delta_io.ensure_tables(spark, settings.locations, tables.BRONZE, *SILVER_TABLES)
+    source = delta_io.read_stream(spark, settings.locations.table(tables.BRONZE), settings)
+    return start_foreach_batch(source, settings, STAGE, SilverBatchWriter(settings))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -41,6 +41,11 @@ def discard_incomplete_checkpoint_files(spark, checkpoint: str) -> int:
     return removed
 
 
+def exists(spark, path: str) -> bool:
+    fs, hadoop = _filesystem(spark, path)
+    return fs is not None and bool(fs.exists(hadoop.Path(path)))
+
+
 def has_commit(spark, table: str) -> bool:
     """The table's `_delta_log` holds a committed version: it exists, whatever else is there."""
     fs, hadoop = _filesystem(spark, table)

@@ -89,7 +89,7 @@ def freshness(spark, env: Environment, broker: Broker, root: Path) -> dict:
     stop = threading.Event()
     runner = threading.Thread(target=pipeline.run, args=(spark, settings, stop), daemon=True)
     runner.start()
-    while not Path(settings.locations.checkpoint("gold"), "metadata").exists():
+    while not Path(settings.locations.checkpoint(pipeline.QUERY), "metadata").exists():
         time.sleep(0.2)
     time.sleep(5)  # let the first (empty) batches pass
     expected = FRESHNESS_RATE * FRESHNESS_SECONDS

@@ -33,6 +33,7 @@ import dashboard
 from contract import tables
 from contract.tables import Locations
 from environments import ConfigError, load_environment
+from jobs.runner import PIPELINE_QUERY
 from scripts import lake
 from scripts.broker import BrokerError, broker_for
 from simulator.ledger import load
@@ -165,7 +166,7 @@ def fresh_start(broker, topic: str, partitions: int, where: Locations) -> None:
 def run_pipeline(where: Locations, seconds: float) -> int:
     """Runs the stages, the dashboard and the simulator until gold has caught up; 0 if it did."""
     with ExitStack() as stack:
-        console.print("[bold]Starting[/] bronze, silver and gold (one Spark process, continuous)")
+        console.print("[bold]Starting[/] bronze, silver and gold (one streaming query, continuous)")
         pipeline = stack.enter_context(
             running("pipeline", "jobs.pipeline", "--env", "local", "--trigger", "continuous")
         )
@@ -174,7 +175,7 @@ def run_pipeline(where: Locations, seconds: float) -> int:
             stack.enter_context(running("dashboard", "dashboard", "--env", "local", grace=10))
             console.print(f"[bold]Dashboard[/], live while this runs: {dashboard.url(port)}")
         started = time.monotonic()
-        while not Path(where.checkpoint("gold"), "metadata").exists():
+        while not Path(where.checkpoint(PIPELINE_QUERY), "metadata").exists():
             if pipeline.poll() is not None:
                 console.print(f"[red]the pipeline stopped:[/]\n{_tail('pipeline')}")
                 return 1

@@ -9,7 +9,8 @@ bronze = silver + quarantine + duplicates holds by construction:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 
 from pyspark.sql import Column, DataFrame, Window
@@ -30,6 +31,8 @@ _NUMBER_TEXT = r"^-?[0-9][0-9.eE+-]*$"
 _NUMBER_STARTS = tuple("-0123456789")
 # Standard JSON only: what try_parse_json accepts too.
 _STRICT_JSON = {"allowNonNumericNumbers": "false", "allowSingleQuotes": "false"}
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 SILVER_COLUMNS = (
     "order_id", "customer_id", "state", "city", "product", "category", "quantity", "price",
@@ -260,6 +263,20 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
     )
 
 
+def _before(column: str, instant: datetime | None) -> Column:
+    """`column < instant`, false without an instant.
+
+    The instant is compared as a decimal number of microseconds: code generation writes a
+    timestamp literal into the generated Java, so a watermark that moves every micro-batch
+    would recompile the whole parse stage every batch; a decimal literal is passed in by
+    reference and the compiled code is reused.
+    """
+    if instant is None:
+        return F.lit(False)
+    micros = (instant.astimezone(UTC) - _EPOCH) // timedelta(microseconds=1)
+    return F.unix_micros(F.col(column)) < F.lit(Decimal(micros))
+
+
 def classify(parsed: DataFrame, accepted_keys: DataFrame, watermark: datetime | None) -> DataFrame:
     """Give every parsed record its `outcome`: silver, quarantine (late included) or duplicate.
 
@@ -267,11 +284,7 @@ def classify(parsed: DataFrame, accepted_keys: DataFrame, watermark: datetime | 
     the earliest Kafka coordinate wins. `watermark` is the newest accepted event time so far
     minus the allowed lateness; older valid events are quarantined as `late`.
     """
-    late = (
-        F.col("reason").isNull()
-        & F.lit(watermark is not None)
-        & (F.col("event_time") < F.lit(watermark))
-    )
+    late = F.col("reason").isNull() & _before("event_time", watermark)
     marked = parsed.withColumn(
         "detail",
         F.when(late, F.concat(F.lit("before watermark "), F.lit(str(watermark)))).otherwise(

@@ -66,7 +66,7 @@ def gold_writer(spark, tmp_path):
         bootstrap_servers="unused:9092",
     )
     start(spark, settings).stop()  # creates the tables, nothing to process
-    return GoldBatchWriter(settings), settings.locations.table(tables.GOLD)
+    return GoldBatchWriter(settings), settings.locations.table(tables.GOLD), settings
 
 
 def gold_rows(spark, path):
@@ -82,7 +82,7 @@ def gold_rows(spark, path):
 
 
 def test_late_event_adds_to_its_window_and_replay_is_idempotent(spark, gold_writer):
-    writer, path = gold_writer
+    writer, path, settings = gold_writer
     minute = datetime(2026, 1, 1, 10, 0)
     first = silver(
         spark,
@@ -97,6 +97,7 @@ def test_late_event_adds_to_its_window_and_replay_is_idempotent(spark, gold_writ
     writer(late, 1)
     writer(late, 1)  # a crash after the commit replays the batch: nothing may change
     writer(first, 0)
+    GoldBatchWriter(settings)(late, 1)  # the same replay from a restarted process
 
     assert gold_rows(spark, path) == {
         (minute, "CA", "Laptop"): (2, 3, Decimal("150.00"), Decimal("75.00")),
