@@ -7,6 +7,7 @@ is replayed, the writes it already committed are skipped, so replays change noth
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from contract import tables
 from contract.tables import Locations
-from jobs.storage import discard_uncommitted_table_log, has_commit
+from jobs.storage import discard_uncommitted_table_log, has_commit, only_created
 
 # How many of a table's latest commits a replayed batch looks through for its own: after a
 # batch's write, only an auto-compaction or a maintenance command can commit before the replay.
@@ -29,28 +30,31 @@ def ensure_tables(spark: SparkSession, where: Locations, *names: str) -> None:
     """Create the tables that are not there yet, empty, so readers never race a first write.
 
     Layout (columns, partitioning, statistics) comes from contract.tables. An existing table
-    costs one listing of its log, not a Delta snapshot.
+    costs one listing of its log, not a Delta snapshot. Missing tables are created side by
+    side: each creation mostly waits on the driver, and a fresh lake needs six.
     """
+    missing = [name for name in names if not has_commit(spark, where.table(name))]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda name: _create_table(spark, where.table(name), name), missing))
+
+
+def _create_table(spark: SparkSession, path: str, name: str) -> None:
     from delta.tables import DeltaTable
 
-    for name in names:
-        path = where.table(name)
-        if has_commit(spark, path):
-            continue
-        discard_uncommitted_table_log(spark, path)
-        builder = (
-            DeltaTable.createIfNotExists(spark)
-            .location(path)
-            .addColumns(spark.createDataFrame([], tables.DDL[name]).schema)
-        )
-        if name in tables.PARTITIONING:
-            builder = builder.partitionedBy(*tables.PARTITIONING[name])
-        properties = dict(TABLE_PROPERTIES)
-        if name in tables.STATS_COLUMNS:
-            properties["delta.dataSkippingStatsColumns"] = ",".join(tables.STATS_COLUMNS[name])
-        for key, value in properties.items():
-            builder = builder.property(key, value)
-        builder.execute()
+    discard_uncommitted_table_log(spark, path)
+    builder = (
+        DeltaTable.createIfNotExists(spark)
+        .location(path)
+        .addColumns(spark.createDataFrame([], tables.DDL[name]).schema)
+    )
+    if name in tables.PARTITIONING:
+        builder = builder.partitionedBy(*tables.PARTITIONING[name])
+    properties = dict(TABLE_PROPERTIES)
+    if name in tables.STATS_COLUMNS:
+        properties["delta.dataSkippingStatsColumns"] = ",".join(tables.STATS_COLUMNS[name])
+    for key, value in properties.items():
+        builder = builder.property(key, value)
+    builder.execute()
 
 
 def read(spark: SparkSession, path: str) -> DataFrame:
@@ -106,7 +110,8 @@ class BatchWrites:
         return f"{self.app_id}#{self.batch_id}"
 
     def committed(self, spark: SparkSession, path: str) -> bool:
-        if not self.checked:
+        # A table that holds only its creation has no batch to skip: a listing, not a snapshot.
+        if not self.checked or only_created(spark, path):
             return False
         last = last_batch_committed(spark, path, self.app_id)
         return last is not None and last >= self.batch_id

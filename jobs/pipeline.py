@@ -60,8 +60,9 @@ class PipelineBatchWriter:
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     claim_lake(spark, settings, QUERY)
-    delta_io.ensure_tables(spark, settings.locations, tables.BRONZE, *silver.SILVER_TABLES)
-    delta_io.ensure_tables(spark, settings.locations, tables.GOLD)
+    delta_io.ensure_tables(
+        spark, settings.locations, tables.BRONZE, *silver.SILVER_TABLES, tables.GOLD
+    )
     records = kafka_source.read_stream(spark, settings)
     return start_foreach_batch(records, settings, QUERY, PipelineBatchWriter(settings))
 

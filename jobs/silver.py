@@ -7,10 +7,10 @@ if __package__ in (None, ""):
     import _bootstrap  # noqa: F401  (run as a script on Databricks)
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
@@ -93,19 +93,18 @@ class SilverBatchWriter:
                 return
             watermark = self._max_event_time - self.lateness if self._max_event_time else None
 
-            # Cached once: the summary and the writes below read it, and the cache is a
-            # barrier that keeps their filters out of the parse's rule chain. What changes
-            # every batch (its id, the time) is added after the cache, so that the cached
-            # stage's generated code is the same each batch and compiled only once.
+            # Materialized once: the summary and the writes below read it, and it is a barrier
+            # that keeps their filters out of the parse's rule chain. A local checkpoint rather
+            # than a cache: a cached plan that reads silver stops matching once silver has a new
+            # version, so whatever ran after the silver write (gold) recomputed the whole batch.
+            # What changes every batch (its id, the time) is added afterwards, so that the
+            # parse's generated code is the same each batch and compiled only once.
             outcome = classify(
                 parse_orders(batch), self._accepted_keys(spark, watermark, batch_id), watermark
-            ).persist(StorageLevel.MEMORY_AND_DISK)
-            try:
-                accepted = self._write(outcome, batch_id, watermark, writes)
-                if self.downstream is not None:
-                    self.downstream(accepted, batch_id)
-            finally:
-                outcome.unpersist()
+            ).localCheckpoint()
+            accepted = self._write(outcome, batch_id, watermark, writes)
+            if self.downstream is not None:
+                self.downstream(accepted, batch_id)
 
     def _write(
         self,
@@ -135,14 +134,20 @@ class SilverBatchWriter:
             )
             return chosen.select(*tables.column_names(tables.DDL[table]))
 
-        writes_in_order = (
+        targets = (
             (QUARANTINE, tables.QUARANTINE, "quarantined_at"),
             (DUPLICATE, tables.DUPLICATES, "detected_at"),
             (SILVER, tables.SILVER, "processed_at"),
         )
-        for kind, table, stamp in writes_in_order:
-            if rows(kind):
-                writes.append(selected(kind, table, stamp), self.path(table))
+        # Side by side: each write's commit waits on the driver while another one computes.
+        with ThreadPoolExecutor(max_workers=len(targets)) as pool:
+            done = [
+                pool.submit(writes.append, selected(kind, table, stamp), self.path(table))
+                for kind, table, stamp in targets
+                if rows(kind)
+            ]
+        for write in done:
+            write.result()
 
         running_max = max(filter(None, (self._max_event_time, batch_max)), default=None)
         audit = delta_io.literal_row(

@@ -46,6 +46,20 @@ def exists(spark, path: str) -> bool:
     return fs is not None and bool(fs.exists(hadoop.Path(path)))
 
 
+def only_created(spark, table: str) -> bool:
+    """The table's log holds its creation (version 0) and nothing after it."""
+    fs, hadoop = _filesystem(spark, table)
+    if fs is None:
+        return False
+    log = hadoop.Path(hadoop.Path(table), "_delta_log")
+    versions = {
+        int(name[:20])
+        for name in (s.getPath().getName() for s in fs.listStatus(log))
+        if _COMMITTED.match(name)
+    }
+    return versions == {0}
+
+
 def has_commit(spark, table: str) -> bool:
     """The table's `_delta_log` holds a committed version: it exists, whatever else is there."""
     fs, hadoop = _filesystem(spark, table)

@@ -3,9 +3,11 @@
 - Backlog throughput: 1,000,000 queued events (default fault rates) through bronze, silver
   and gold in available-now mode, in events per second of pipeline time (the Spark session
   start is reported separately). The run must account for every event, or it does not count.
-- Freshness: a steady 2,000 events/s for 60 s with continuous triggers; for each event, the
-  seconds from its production (Kafka timestamp) to the moment gold's order count includes it,
-  polled every 0.5 s with delta-rs (gold's order count only). p50 and p95.
+- Freshness: a steady 2,000 events/s with continuous triggers, started once the pipeline has
+  committed its first (empty) micro-batch; for each event, the seconds from its production
+  (Kafka timestamp) to the moment gold's order count includes it, polled every 0.5 s with
+  delta-rs (gold's order count only). p50 and p95 of the 60 s that follow a 15 s warm-up (the
+  JVM compiling the pipeline's code on its first batches), and of all 75 s as well.
 
 Runs its own broker on spare ports and a temporary lake. `make bench` calls `main()`.
 """
@@ -35,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BACKLOG_EVENTS = 1_000_000
 FRESHNESS_RATE = 2000
 FRESHNESS_SECONDS = 60
+WARMUP_SECONDS = 15
 POLL_SECONDS = 0.5
 
 
@@ -89,16 +92,19 @@ def freshness(spark, env: Environment, broker: Broker, root: Path) -> dict:
     stop = threading.Event()
     runner = threading.Thread(target=pipeline.run, args=(spark, settings, stop), daemon=True)
     runner.start()
-    while not Path(settings.locations.checkpoint(pipeline.QUERY), "metadata").exists():
+    # Measured from a running pipeline: its first (empty) micro-batch, which creates the tables
+    # and starts the query, is committed before the first order is produced.
+    while not Path(settings.locations.checkpoint(pipeline.QUERY), "commits", "0").exists():
+        if not runner.is_alive():
+            raise RuntimeError("the pipeline stopped before its first micro-batch")
         time.sleep(0.2)
-    time.sleep(5)  # let the first (empty) batches pass
-    expected = FRESHNESS_RATE * FRESHNESS_SECONDS
+    expected = FRESHNESS_RATE * (WARMUP_SECONDS + FRESHNESS_SECONDS)
     producer = simulate(
         broker, topic, "--count", str(expected), "--rate", str(FRESHNESS_RATE),
         "--bad-rate", "0", "--duplicate-rate", "0", "--late-rate", "0",
     )  # fmt: skip
     seen: list[tuple[float, int]] = []
-    deadline = time.time() + FRESHNESS_SECONDS + 120
+    deadline = time.time() + WARMUP_SECONDS + FRESHNESS_SECONDS + 120
     while time.time() < deadline:
         orders = gold_orders(settings.locations)
         seen.append((time.time(), orders))
@@ -115,21 +121,25 @@ def freshness(spark, env: Environment, broker: Broker, root: Path) -> dict:
         .to_pylist()
     )
     counts_over_time = [n for _, n in seen]
-    latencies = []
+    latencies: list[tuple[float, float]] = []  # (produced at, seconds until visible in gold)
     for k, produced_at in enumerate(produced, start=1):
         i = bisect_left(counts_over_time, k)
         if i < len(seen):
-            latencies.append(seen[i][0] - produced_at)
-    latencies.sort()
+            latencies.append((produced_at, seen[i][0] - produced_at))
+    steady_from = produced[0] + WARMUP_SECONDS
+    steady = sorted(lag for at, lag in latencies if at >= steady_from)
+    everything = sorted(lag for _, lag in latencies)
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))]
+    def pct(values: list[float], p: float) -> float:
+        return values[min(len(values) - 1, int(p * len(values)))]
 
     return {
         "events": len(produced),
-        "measured": len(latencies),
-        "p50_s": pct(0.50),
-        "p95_s": pct(0.95),
+        "measured": len(steady),
+        "p50_s": pct(steady, 0.50),
+        "p95_s": pct(steady, 0.95),
+        "with_warmup_p50_s": pct(everything, 0.50),
+        "with_warmup_p95_s": pct(everything, 0.95),
         "trigger_s": env.pipeline.trigger_seconds,
     }
 
@@ -153,8 +163,10 @@ def main() -> dict:
             fresh = freshness(spark, env, broker, Path(tmp))
             print(
                 f"pipeline  freshness  p50 {fresh['p50_s']:.1f} s, p95 {fresh['p95_s']:.1f} s  "
-                f"({fresh['measured']:,} events at {FRESHNESS_RATE:,}/s, continuous, "
-                f"trigger {fresh['trigger_s']} s)"
+                f"({fresh['measured']:,} events at {FRESHNESS_RATE:,}/s after a "
+                f"{WARMUP_SECONDS} s warm-up, continuous, trigger {fresh['trigger_s']} s; "
+                f"with the warm-up: p50 {fresh['with_warmup_p50_s']:.1f} s, "
+                f"p95 {fresh['with_warmup_p95_s']:.1f} s)"
             )
         finally:
             spark.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -122,63 +123,76 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
     VARIANT reader accepts exactly the standard JSON from_json is held to, duplicate keys
     included (the last one wins in both, as in JavaScript and Python).
     """
+    steps = _parse_steps()
+    return (
+        bronze.withColumn("_text", F.col("payload").cast("string"))
+        .select("*", *steps.reading)
+        .withColumn("_vouched", steps.vouched)
+        # Parse once, extract each field once, and only where from_json could not vouch.
+        .withColumn(
+            "doc", F.when(F.col("_utf8") & ~F.col("_vouched"), F.expr("try_parse_json(_text)"))
+        )
+        .select("*", *steps.variants)
+        # Two projections, not one per column: each DataFrame step costs an analysis of the plan.
+        .withColumns(steps.typed)
+        .withColumns(steps.derived)
+        .withColumns(steps.verdict)
+        .select(*SILVER_COLUMNS, "payload", "reason", "detail")
+    )
+
+
+class _ParseSteps(NamedTuple):
+    reading: list[Column]
+    vouched: Column
+    variants: list[Column]
+    typed: dict[str, Column]
+    derived: dict[str, Column]
+    verdict: dict[str, Column]
+
+
+@cache
+def _parse_steps() -> _ParseSteps:
+    """parse_orders' expressions, built once per process: they are the same for every batch,
+    and building them is thousands of calls into the JVM (half a second a micro-batch)."""
     string_fields = [f.name for f in events.FIELDS if f.json_type == "string"]
     vouched = F.col("_utf8") & F.col("_object")
     for f in events.FIELDS:
         vouched &= F.col(f"_values.{f.name}").isNotNull()
     for name in string_fields:
         vouched &= ~_reads_as_non_string(F.col(f"_values.{name}"))
-
-    fields = (
-        bronze.withColumn("_text", F.col("payload").cast("string"))
-        .select(
-            "*",
-            F.expr("is_valid_utf8(_text)").alias("_utf8"),
-            F.ltrim(F.col("_text")).startswith("{").alias("_object"),
-            F.from_json("_text", events.spark_schema(), _STRICT_JSON).alias("_values"),
-        )
-        .withColumn("_vouched", vouched)
-        # Parse once, extract each field once, and only where from_json could not vouch.
-        .withColumn(
-            "doc", F.when(F.col("_utf8") & ~F.col("_vouched"), F.expr("try_parse_json(_text)"))
-        )
-        .select(
-            "*",
-            *[
-                F.expr(f"variant_get(doc, '$.{f.name}')").alias(f"_v_{f.name}")
-                for f in events.FIELDS
-            ],
-        )
-    )
+    reading = [
+        F.expr("is_valid_utf8(_text)").alias("_utf8"),
+        F.ltrim(F.col("_text")).startswith("{").alias("_object"),
+        F.from_json("_text", events.spark_schema(), _STRICT_JSON).alias("_values"),
+    ]
+    variants = [
+        F.expr(f"variant_get(doc, '$.{f.name}')").alias(f"_v_{f.name}") for f in events.FIELDS
+    ]
     missing = {f.name: _absent(f.name) for f in events.FIELDS}
     wrong_type = {f.name: ~_type_ok(f) for f in events.FIELDS}
-    # Two projections, not one per column: each DataFrame step costs an analysis of the plan.
-    typed = fields.withColumns(
-        {
-            "_missing": F.when(~F.col("_vouched"), _names_where(missing)),
-            "_wrong_type": F.when(~F.col("_vouched"), _names_where(wrong_type)),
-            "schema_version": F.expr("try_cast(_values.schema_version AS int)"),
-            "order_id": F.lower(_text("order_id")),
-            "customer_id": _text("customer_id"),
-            "state": F.upper(_text("state")),
-            "product": _text("product"),
-            "category": _text("category"),
-            "quantity": F.expr("try_cast(_values.quantity AS int)"),
-            "_price_number": F.col("_values.price"),
-            "price": F.expr(f"try_cast(_values.price AS {events.PRICE_TYPE})"),
-            "currency": F.upper(_text("currency")),
-            "channel": F.lower(_text("channel")),
-            "payment_method": F.lower(_text("payment_method")),
-            "_timestamp_text": _text("timestamp"),
-        }
-    ).withColumns(
-        {
-            "city": _canonical_city(F.col("state"), F.col("_values.city")),
-            "event_time": F.expr("try_to_timestamp(_timestamp_text)"),
-            # Null when the product does not fit the money type: a reject, not a failed batch.
-            "revenue": F.expr(f"try_cast(quantity * price AS {events.REVENUE_TYPE})"),
-        }
-    )
+    typed = {
+        "_missing": F.when(~F.col("_vouched"), _names_where(missing)),
+        "_wrong_type": F.when(~F.col("_vouched"), _names_where(wrong_type)),
+        "schema_version": F.expr("try_cast(_values.schema_version AS int)"),
+        "order_id": F.lower(_text("order_id")),
+        "customer_id": _text("customer_id"),
+        "state": F.upper(_text("state")),
+        "product": _text("product"),
+        "category": _text("category"),
+        "quantity": F.expr("try_cast(_values.quantity AS int)"),
+        "_price_number": F.col("_values.price"),
+        "price": F.expr(f"try_cast(_values.price AS {events.PRICE_TYPE})"),
+        "currency": F.upper(_text("currency")),
+        "channel": F.lower(_text("channel")),
+        "payment_method": F.lower(_text("payment_method")),
+        "_timestamp_text": _text("timestamp"),
+    }
+    derived = {
+        "city": _canonical_city(F.col("state"), F.col("_values.city")),
+        "event_time": F.expr("try_to_timestamp(_timestamp_text)"),
+        # Null when the product does not fit the money type: a reject, not a failed batch.
+        "revenue": F.expr(f"try_cast(quantity * price AS {events.REVENUE_TYPE})"),
+    }
 
     bad_price = (
         F.col("price").isNull()
@@ -258,8 +272,8 @@ def parse_orders(bronze: DataFrame) -> DataFrame:
         reason = F.when(condition, F.lit(code.value)).otherwise(reason)
         detail = F.when(condition, why).otherwise(detail)
 
-    return typed.withColumns({"reason": reason, "detail": detail}).select(
-        *SILVER_COLUMNS, "payload", "reason", "detail"
+    return _ParseSteps(
+        reading, vouched, variants, typed, derived, {"reason": reason, "detail": detail}
     )
 
 
