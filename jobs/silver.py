@@ -20,6 +20,7 @@ from contract.rejects import Reason
 from jobs import delta_io
 from jobs.runner import run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
+from jobs.storage import only_created
 from jobs.transforms.silver import DUPLICATE, QUARANTINE, SILVER, classify, parse_orders
 
 STAGE = "silver"
@@ -55,6 +56,9 @@ class SilverBatchWriter:
         return self.settings.locations.table(table)
 
     def _load_progress(self, spark: SparkSession) -> None:
+        self._loaded = True
+        if only_created(spark, self.path(tables.SILVER_BATCHES)):
+            return  # a new lake: no batch done yet, and no snapshot to build to learn that
         last = (
             delta_io.read(spark, self.path(tables.SILVER_BATCHES))
             .orderBy(F.col("batch_id").desc())
@@ -63,7 +67,6 @@ class SilverBatchWriter:
         )
         if last is not None:
             self._last_done, self._max_event_time = last["batch_id"], last["max_event_time"]
-        self._loaded = True
 
     def _accepted_keys(
         self, spark: SparkSession, watermark: datetime | None, batch_id: int
