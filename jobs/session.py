@@ -15,12 +15,19 @@ def on_databricks() -> bool:
     return "DATABRICKS_RUNTIME_VERSION" in os.environ
 
 
+def cluster_static_conf() -> dict[str, str]:
+    """Settings fixed when the JVM starts: the local session's, and the Databricks cluster's."""
+    # A micro-batch runs over a hundred distinct generated classes (the stages, Delta's log
+    # reads, MERGE): with Spark's default cache of 100, each batch compiled them all again.
+    return {"spark.sql.codegen.cache.maxEntries": "2000"}
+
+
 def local_conf(env: Environment) -> dict[str, str]:
     """Sized for a 2-core laptop: few partitions, no UI, Delta and Kafka on the classpath."""
     jars = sorted(str(p) for p in SPARK_JARS.glob("*.jar"))
     if not jars:
         raise RuntimeError("Spark jars missing in .jars/spark: run `make setup`")
-    return {
+    return cluster_static_conf() | {
         "spark.master": env.spark.master,
         "spark.driver.memory": env.spark.driver_memory,
         "spark.jars": ",".join(jars),
@@ -39,9 +46,6 @@ def local_conf(env: Environment) -> dict[str, str]:
         # batch writes (by default anything under 64 MB is rewritten right after its commit).
         "spark.databricks.delta.autoCompact.minFileSize": str(16 * 1024 * 1024),
         "spark.databricks.delta.optimizeWrite.enabled": "false",
-        # A micro-batch runs over a hundred distinct generated classes (the stages, Delta's log
-        # reads, MERGE): with the default cache of 100, each batch compiled them all again.
-        "spark.sql.codegen.cache.maxEntries": "2000",
         "spark.sql.streaming.stateStore.providerClass": (
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
         ),

@@ -22,6 +22,7 @@ from cdktn_provider_databricks.job import (
 from constructs import Construct
 
 from infra.components.base import Deployment
+from jobs.session import cluster_static_conf
 
 STAGES = ("bronze", "silver", "gold")
 CLUSTER = "pipeline"
@@ -40,7 +41,7 @@ def stage_parameters(
 
 
 def cluster_spark_conf(workers: int, shuffle_partitions: int) -> dict[str, str]:
-    conf = {
+    conf = cluster_static_conf() | {
         "spark.sql.shuffle.partitions": str(shuffle_partitions),
         # Event Hubs brokers restart for upgrades: let tasks retry through it.
         "spark.task.maxFailures": "8",
