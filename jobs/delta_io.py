@@ -68,6 +68,12 @@ def read_stream(spark: SparkSession, path: str, settings) -> DataFrame:
     return reader.load(path)
 
 
+def release(checkpointed: DataFrame) -> None:
+    """Free a local checkpoint's blocks now, not at the JVM's next full collection: a
+    continuous run makes one or two per micro-batch."""
+    checkpointed._jdf.queryExecution().logical().rdd().unpersist(False)
+
+
 def literal_row(spark: SparkSession, ddl: str, values: tuple) -> DataFrame:
     """One row built on the JVM side: createDataFrame from Python rows runs a Python task."""
     from pyspark.sql import functions as F

@@ -66,21 +66,26 @@ class GoldBatchWriter:
                 .withColumn("updated_at", F.current_timestamp())
                 .localCheckpoint()
             )
-            dates = sorted({r[0] for r in increments.select("window_date").distinct().collect()})
-            if not dates:
-                return
-            # A literal partition filter lets the MERGE read only the touched days.
-            days = ", ".join(f"DATE'{d.isoformat()}'" for d in dates)
-            on = f"t.window_date IN ({days}) AND t.window_date = s.window_date AND " + (
-                " AND ".join(f"t.{k} = s.{k}" for k in tables.GOLD_KEY)
-            )
-            writes.merge(
-                batch.sparkSession,
-                self.settings.locations.table(tables.GOLD),
-                increments,
-                on,
-                merge_actions(),
-            )
+            try:
+                dates = sorted(
+                    {r[0] for r in increments.select("window_date").distinct().collect()}
+                )
+                if not dates:
+                    return
+                # A literal partition filter lets the MERGE read only the touched days.
+                days = ", ".join(f"DATE'{d.isoformat()}'" for d in dates)
+                on = f"t.window_date IN ({days}) AND t.window_date = s.window_date AND " + (
+                    " AND ".join(f"t.{k} = s.{k}" for k in tables.GOLD_KEY)
+                )
+                writes.merge(
+                    batch.sparkSession,
+                    self.settings.locations.table(tables.GOLD),
+                    increments,
+                    on,
+                    merge_actions(),
+                )
+            finally:
+                delta_io.release(increments)
 
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:

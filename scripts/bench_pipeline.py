@@ -126,6 +126,9 @@ def freshness(spark, env: Environment, broker: Broker, root: Path) -> dict:
         i = bisect_left(counts_over_time, k)
         if i < len(seen):
             latencies.append((produced_at, seen[i][0] - produced_at))
+    if len(latencies) != len(produced):
+        # Leaving out what never showed up would flatter the percentiles.
+        raise RuntimeError(f"{len(produced) - len(latencies)} events never reached gold in time")
     steady_from = produced[0] + WARMUP_SECONDS
     steady = sorted(lag for at, lag in latencies if at >= steady_from)
     everything = sorted(lag for _, lag in latencies)
