@@ -46,29 +46,26 @@ def exists(spark, path: str) -> bool:
     return fs is not None and bool(fs.exists(hadoop.Path(path)))
 
 
-def only_created(spark, table: str) -> bool:
-    """The table's log holds its creation (version 0) and nothing after it."""
+def _committed_versions(spark, table: str) -> set[int]:
+    """The versions the table's `_delta_log` holds as committed (none when there is no log)."""
     fs, hadoop = _filesystem(spark, table)
     if fs is None:
-        return False
+        return set()
     log = hadoop.Path(hadoop.Path(table), "_delta_log")
-    versions = {
-        int(name[:20])
-        for name in (s.getPath().getName() for s in fs.listStatus(log))
-        if _COMMITTED.match(name)
-    }
-    return versions == {0}
+    if not fs.exists(log):
+        return set()
+    names = (s.getPath().getName() for s in fs.listStatus(log))
+    return {int(name[:20]) for name in names if _COMMITTED.match(name)}
+
+
+def only_created(spark, table: str) -> bool:
+    """The table's log holds its creation (version 0) and nothing after it."""
+    return _committed_versions(spark, table) == {0}
 
 
 def has_commit(spark, table: str) -> bool:
     """The table's `_delta_log` holds a committed version: it exists, whatever else is there."""
-    fs, hadoop = _filesystem(spark, table)
-    if fs is None:
-        return False
-    log = hadoop.Path(hadoop.Path(table), "_delta_log")
-    return fs.exists(log) and any(
-        _COMMITTED.match(s.getPath().getName()) for s in fs.listStatus(log)
-    )
+    return bool(_committed_versions(spark, table))
 
 
 def discard_uncommitted_table_log(spark, table: str) -> bool:
