@@ -12,7 +12,7 @@ from pyspark.sql.streaming import StreamingQuery
 from contract import tables
 from jobs import kafka_source
 from jobs.delta_io import ensure_tables
-from jobs.runner import run_stage, with_trigger
+from jobs.runner import claim_lake, run_stage, with_trigger
 from jobs.settings import StageSettings, parse
 from jobs.storage import discard_incomplete_checkpoint_files
 from jobs.transforms.bronze import to_bronze
@@ -21,6 +21,7 @@ STAGE = "bronze"
 
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
+    claim_lake(spark, settings, STAGE)
     path = settings.locations.table(tables.BRONZE)
     ensure_tables(spark, settings.locations, tables.BRONZE)
     writer = (

@@ -17,7 +17,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
 from jobs import delta_io
-from jobs.runner import run_stage, start_foreach_batch
+from jobs.runner import claim_lake, run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
 from jobs.transforms.gold import average_order_value, minute_totals
 
@@ -89,6 +89,7 @@ class GoldBatchWriter:
 
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
+    claim_lake(spark, settings, STAGE)
     delta_io.ensure_tables(spark, settings.locations, tables.SILVER, tables.GOLD)
     source = delta_io.read_stream(spark, settings.locations.table(tables.SILVER), settings)
     return start_foreach_batch(source, settings, STAGE, GoldBatchWriter(settings))

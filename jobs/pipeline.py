@@ -14,7 +14,6 @@ python -m jobs.pipeline --env local [--trigger available-now|continuous]
 
 from __future__ import annotations
 
-import sys
 import threading
 from dataclasses import dataclass
 
@@ -23,10 +22,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
-from environments import ConfigError
 from jobs import bronze, delta_io, gold, kafka_source, silver
-from jobs.runner import PIPELINE_QUERY, await_all, claim_lake, start_foreach_batch, stop_on_signals
-from jobs.session import spark_session
+from jobs.runner import PIPELINE_QUERY, await_all, claim_lake, run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
 from jobs.transforms.bronze import to_bronze
 
@@ -72,16 +69,7 @@ def run(spark: SparkSession, settings: StageSettings, stop: threading.Event | No
 
 
 def main(argv: list[str] | None = None) -> None:
-    settings = parse(QUERY, argv)
-    spark = spark_session(settings.env, "orders-pipeline")
-    try:
-        run(spark, settings, stop_on_signals())
-    except ConfigError as exc:
-        print(f"pipeline: {exc}", file=sys.stderr)
-        raise SystemExit(exc.exit_code) from None
-    except RuntimeError as exc:
-        print(f"pipeline: {exc}", file=sys.stderr)
-        raise SystemExit(1) from None
+    run_stage(QUERY, start, parse(QUERY, argv))
 
 
 if __name__ == "__main__":

@@ -83,13 +83,12 @@ def stop_on_signals() -> threading.Event:
 
 
 def run_stage(name: str, start: Callable, settings: StageSettings) -> None:
-    """Entry point body shared by the three stage files."""
+    """Entry point body shared by the stage files and the one-query pipeline."""
     from jobs.session import spark_session
 
     spark = spark_session(settings.env, f"orders-{name}")
     stop = stop_on_signals()
     try:
-        claim_lake(spark, settings, name)
         await_all([start(spark, settings)], stop)
     except ConfigError as exc:
         print(f"{name}: {exc}", file=sys.stderr)

@@ -18,7 +18,7 @@ from pyspark.sql.streaming import StreamingQuery
 from contract import tables
 from contract.rejects import Reason
 from jobs import delta_io
-from jobs.runner import run_stage, start_foreach_batch
+from jobs.runner import claim_lake, run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
 from jobs.storage import only_created
 from jobs.transforms.silver import DUPLICATE, QUARANTINE, SILVER, classify, parse_orders
@@ -196,6 +196,7 @@ SILVER_TABLES = (
 
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
+    claim_lake(spark, settings, STAGE)
     delta_io.ensure_tables(spark, settings.locations, tables.BRONZE, *SILVER_TABLES)
     source = delta_io.read_stream(spark, settings.locations.table(tables.BRONZE), settings)
     return start_foreach_batch(source, settings, STAGE, SilverBatchWriter(settings))
