@@ -6,33 +6,60 @@ python -m jobs.bronze --env local [--trigger available-now|continuous]
 if __package__ in (None, ""):
     import _bootstrap  # noqa: F401  (run as a script on Databricks)
 
-from pyspark.sql import SparkSession
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
-from jobs import kafka_source
-from jobs.delta_io import ensure_tables
-from jobs.runner import claim_lake, run_stage, with_trigger
+from jobs import delta_io, kafka_source
+from jobs.runner import claim_lake, run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
-from jobs.storage import discard_incomplete_checkpoint_files
 from jobs.transforms.bronze import to_bronze
 
 STAGE = "bronze"
 
 
+@dataclass
+class BronzeBatchWriter:
+    """foreachBatch body: a batch of Kafka records appended to bronze.
+
+    `query` is the streaming query that calls the writer (its checkpoint names the writes);
+    `downstream`, when given, receives the batch's bronze rows once they are committed. They
+    are cached for it, so that it does not fetch them from Kafka a second time.
+    """
+
+    settings: StageSettings
+    query: str = STAGE
+    downstream: Callable[[DataFrame, int], None] | None = None
+
+    def __post_init__(self) -> None:
+        self._writes = delta_io.ExactlyOnce(
+            f"{STAGE}@{self.settings.locations.checkpoint(self.query)}"
+        )
+
+    def __call__(self, records: DataFrame, batch_id: int) -> None:
+        rows = to_bronze(records)
+        if self.downstream is not None:
+            rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            with self._writes.batch(batch_id) as writes:
+                writes.append(rows, self.settings.locations.table(tables.BRONZE))
+            if self.downstream is not None:
+                self.downstream(rows, batch_id)
+        finally:
+            rows.unpersist()
+
+
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     claim_lake(spark, settings, STAGE)
-    path = settings.locations.table(tables.BRONZE)
-    ensure_tables(spark, settings.locations, tables.BRONZE)
-    writer = (
-        to_bronze(kafka_source.read_stream(spark, settings))
-        .writeStream.queryName(STAGE)
-        .format("delta")
-        .outputMode("append")
-        .option("checkpointLocation", settings.locations.checkpoint(STAGE))
+    delta_io.ensure_tables(spark, settings.locations, tables.BRONZE)
+    records = kafka_source.read_stream(spark, settings)
+    return start_foreach_batch(
+        records, settings, STAGE, BronzeBatchWriter(settings), (tables.BRONZE,)
     )
-    discard_incomplete_checkpoint_files(spark, settings.locations.checkpoint(STAGE))
-    return with_trigger(writer, settings).start(path)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -92,7 +92,8 @@ def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     claim_lake(spark, settings, STAGE)
     delta_io.ensure_tables(spark, settings.locations, tables.SILVER, tables.GOLD)
     source = delta_io.read_stream(spark, settings.locations.table(tables.SILVER), settings)
-    return start_foreach_batch(source, settings, STAGE, GoldBatchWriter(settings))
+    # No compaction: each MERGE rewrites the files it touches, so small files do not pile up.
+    return start_foreach_batch(source, settings, STAGE, GoldBatchWriter(settings), ())
 
 
 def main(argv: list[str] | None = None) -> None:

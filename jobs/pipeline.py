@@ -15,53 +15,35 @@ python -m jobs.pipeline --env local [--trigger available-now|continuous]
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
-from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
 from jobs import bronze, delta_io, gold, kafka_source, silver
 from jobs.runner import PIPELINE_QUERY, await_all, claim_lake, run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
-from jobs.transforms.bronze import to_bronze
 
 QUERY = PIPELINE_QUERY
 
 
-@dataclass
-class PipelineBatchWriter:
-    """foreachBatch body: one batch of Kafka records through bronze, silver and gold in turn."""
-
-    settings: StageSettings
-
-    def __post_init__(self) -> None:
-        self._writes = delta_io.ExactlyOnce(
-            f"{bronze.STAGE}@{self.settings.locations.checkpoint(QUERY)}"
-        )
-        self._silver = silver.SilverBatchWriter(
-            self.settings, QUERY, downstream=gold.GoldBatchWriter(self.settings, QUERY)
-        )
-
-    def __call__(self, records: DataFrame, batch_id: int) -> None:
-        # Cached so that silver parses what bronze wrote without fetching it from Kafka again.
-        rows = to_bronze(records).persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            with self._writes.batch(batch_id) as writes:
-                writes.append(rows, self.settings.locations.table(tables.BRONZE))
-            self._silver(rows, batch_id)
-        finally:
-            rows.unpersist()
+def batch_writer(settings: StageSettings) -> bronze.BronzeBatchWriter:
+    """One batch of Kafka records through bronze, silver and gold in turn."""
+    return bronze.BronzeBatchWriter(
+        settings,
+        QUERY,
+        downstream=silver.SilverBatchWriter(
+            settings, QUERY, downstream=gold.GoldBatchWriter(settings, QUERY)
+        ),
+    )
 
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     claim_lake(spark, settings, QUERY)
-    delta_io.ensure_tables(
-        spark, settings.locations, tables.BRONZE, *silver.SILVER_TABLES, tables.GOLD
-    )
+    appended = (tables.BRONZE, *silver.SILVER_TABLES)
+    delta_io.ensure_tables(spark, settings.locations, *appended, tables.GOLD)
     records = kafka_source.read_stream(spark, settings)
-    return start_foreach_batch(records, settings, QUERY, PipelineBatchWriter(settings))
+    return start_foreach_batch(records, settings, QUERY, batch_writer(settings), appended)
 
 
 def run(spark: SparkSession, settings: StageSettings, stop: threading.Event | None = None) -> None:

@@ -11,6 +11,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 
 from environments import ConfigError
+from jobs import delta_io
 from jobs.settings import StageSettings
 from jobs.storage import discard_incomplete_checkpoint_files, exists
 
@@ -37,13 +38,28 @@ def with_trigger(writer: DataStreamWriter, settings: StageSettings) -> DataStrea
 
 
 def start_foreach_batch(
-    source: DataFrame, settings: StageSettings, query: str, batch_writer
+    source: DataFrame,
+    settings: StageSettings,
+    query: str,
+    batch_writer: Callable[[DataFrame, int], None],
+    appended: tuple[str, ...],
 ) -> StreamingQuery:
-    """A query that writes each micro-batch itself, checkpointed under its own name."""
+    """A query that writes each micro-batch itself, checkpointed under its own name.
+
+    With pipeline.compact_every_batches = N, the tables the writer `appended` to are compacted
+    after every N-th batch (a replayed batch compacts again: harmless, the data is unchanged).
+    """
+    every = settings.pipeline.compact_every_batches
+
+    def write(batch: DataFrame, batch_id: int) -> None:
+        batch_writer(batch, batch_id)
+        if every and (batch_id + 1) % every == 0:
+            delta_io.compact(batch.sparkSession, settings.locations, *appended)
+
     checkpoint = settings.locations.checkpoint(query)
     writer = (
         source.writeStream.queryName(query)
-        .foreachBatch(batch_writer)
+        .foreachBatch(write)
         .option("checkpointLocation", checkpoint)
     )
     discard_incomplete_checkpoint_files(source.sparkSession, checkpoint)

@@ -22,6 +22,18 @@ def cluster_static_conf() -> dict[str, str]:
     return {"spark.sql.codegen.cache.maxEntries": "2000"}
 
 
+def compaction_conf(env: Environment) -> dict[str, str]:
+    """Who compacts small files: Delta after every write, or the jobs every N batches."""
+    if not env.pipeline.compact_every_batches:
+        return {"spark.databricks.delta.autoCompact.enabled": "true"}
+    return {
+        "spark.databricks.delta.autoCompact.enabled": "false",
+        # Rewrite the small files of frequent micro-batches, not the tens-of-MB files a
+        # backlog batch writes or an earlier compaction made (OPTIMIZE's default: under 1 GB).
+        "spark.databricks.delta.optimize.minFileSize": str(16 * 1024 * 1024),
+    }
+
+
 def local_conf(env: Environment) -> dict[str, str]:
     """Sized for a 2-core laptop: few partitions, no UI, Delta and Kafka on the classpath."""
     jars = sorted(str(p) for p in SPARK_JARS.glob("*.jar"))
@@ -41,10 +53,6 @@ def local_conf(env: Environment) -> dict[str, str]:
         "spark.default.parallelism": "2",
         # Delta reads its log with 50 tasks by default: pure overhead on two cores.
         "spark.databricks.delta.snapshotPartitions": "2",
-        "spark.databricks.delta.autoCompact.enabled": "true",
-        # Compact the small files of frequent micro-batches, not the tens-of-MB files a backlog
-        # batch writes (by default anything under 64 MB is rewritten right after its commit).
-        "spark.databricks.delta.autoCompact.minFileSize": str(16 * 1024 * 1024),
         "spark.databricks.delta.optimizeWrite.enabled": "false",
         "spark.sql.streaming.stateStore.providerClass": (
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
@@ -68,6 +76,8 @@ def spark_session(env: Environment, app_name: str):
         # increments): copying it again costs a Spark job per batch.
         .config("spark.databricks.delta.merge.materializeSource", "none")
     )
+    for key, value in compaction_conf(env).items():
+        builder = builder.config(key, value)
     if not on_databricks():
         for key, value in local_conf(env).items():
             builder = builder.config(key, value)

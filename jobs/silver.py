@@ -199,7 +199,7 @@ def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     claim_lake(spark, settings, STAGE)
     delta_io.ensure_tables(spark, settings.locations, tables.BRONZE, *SILVER_TABLES)
     source = delta_io.read_stream(spark, settings.locations.table(tables.BRONZE), settings)
-    return start_foreach_batch(source, settings, STAGE, SilverBatchWriter(settings))
+    return start_foreach_batch(source, settings, STAGE, SilverBatchWriter(settings), SILVER_TABLES)
 
 
 def main(argv: list[str] | None = None) -> None:

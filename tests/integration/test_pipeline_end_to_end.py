@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from deltalake import DeltaTable
 
 from contract import tables
 from environments import ConfigError, load_environment
@@ -23,15 +24,18 @@ from tests.integration.pipeline_env import locations, simulate, write_env
 pytestmark = [pytest.mark.broker, pytest.mark.spark]
 
 EVENTS = 30_000
+SMALL_BATCHES = {
+    "max_offsets_per_trigger": 4000,
+    "max_files_per_trigger": 4,
+    "compact_every_batches": 3,
+}
 
 
 @pytest.fixture(scope="module")
 def run(broker, spark, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
-    # Small micro-batches, so de-duplication also works across batches.
-    env_path, topic = write_env(
-        tmp, broker.bootstrap, max_offsets_per_trigger=4000, max_files_per_trigger=4
-    )
+    # Small micro-batches, so de-duplication (and compaction) also works across batches.
+    env_path, topic = write_env(tmp, broker.bootstrap, **SMALL_BATCHES)
     broker.ensure_topic(topic, 4)
     simulate(
         env_path, tmp / "ledger.json",
@@ -50,9 +54,7 @@ def stages_run(run, broker, tmp_path_factory):
     _, _, env_path, spark = run
     tmp = tmp_path_factory.mktemp("stages")
     topic = load_environment(env_path).kafka.topic
-    stage_env, _ = write_env(
-        tmp, broker.bootstrap, topic, max_offsets_per_trigger=4000, max_files_per_trigger=4
-    )
+    stage_env, _ = write_env(tmp, broker.bootstrap, topic, **SMALL_BATCHES)
     for stage in (bronze, silver, gold):
         settings = parse(stage.STAGE, ["--env", str(stage_env), "--trigger", "available-now"])
         await_all([stage.start(spark.newSession(), settings)])
@@ -99,6 +101,16 @@ def test_gold_equals_the_simulator_ledger(run):
     assert lake.layer_counts(where).gold_orders == ledger.counts["valid_unique"]
 
 
+def compactions(where, name: str) -> int:
+    return sum(c["operation"] == "OPTIMIZE" for c in DeltaTable(where.table(name)).history())
+
+
+def test_every_table_appended_to_is_compacted_every_few_batches(run):
+    where, _, _, _ = run
+    appended = (tables.BRONZE, *silver.SILVER_TABLES)
+    assert [name for name in appended if not compactions(where, name)] == []
+
+
 def test_running_again_with_nothing_new_changes_nothing(run):
     where, _, env_path, spark = run
     before = (lake.layer_counts(where), lake.gold_totals(where))
@@ -112,6 +124,8 @@ def test_the_separate_stages_write_the_same_tables(run, stages_run):
     assert lake.layer_counts(stage_where) == lake.layer_counts(where)
     assert lake.quarantine_by_reason(stage_where) == lake.quarantine_by_reason(where)
     assert lake.gold_totals(stage_where) == lake.gold_totals(where)
+    # Silver read bronze, and gold silver, as streams while the stages compacted them.
+    assert compactions(stage_where, tables.BRONZE) and compactions(stage_where, tables.SILVER)
     assert lake.ledger_differences(lake.gold_totals(stage_where), ledger) == []
 
 
