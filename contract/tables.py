@@ -81,6 +81,15 @@ STATS_COLUMNS: dict[str, tuple[str, ...]] = {
     BRONZE: ("kafka_timestamp",),
     SILVER: ("event_time", "kafka_timestamp"),
 }
+# Columns whose values are (nearly) all distinct, in every table that has them: Parquet's
+# dictionary encoding only spends CPU on them before it gives up.
+DISTINCT_COLUMNS: tuple[str, ...] = (
+    "payload",
+    "order_id",
+    "offset",
+    "kafka_timestamp",
+    "event_time",
+)
 
 
 def columns(ddl: str) -> list[tuple[str, str]]:

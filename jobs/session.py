@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from contract import tables
 from environments import Environment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +77,8 @@ def spark_session(env: Environment, app_name: str):
         # increments): copying it again costs a Spark job per batch.
         .config("spark.databricks.delta.merge.materializeSource", "none")
     )
+    for column in tables.DISTINCT_COLUMNS:
+        builder = builder.config(f"parquet.enable.dictionary#{column}", "false")
     for key, value in compaction_conf(env).items():
         builder = builder.config(key, value)
     if not on_databricks():

@@ -309,7 +309,7 @@ def classify(parsed: DataFrame, accepted_keys: DataFrame, watermark: datetime | 
     rejected = F.col("reason").isNotNull()
     # One pass, no filter: a filter on `reason` would be pushed into the parse and evaluate the
     # rule chain twice. Ranks are counted among valid records only.
-    first = Window.partitionBy(rejected, "order_id").orderBy("partition", "offset")
+    first = Window.partitionBy("order_id", rejected).orderBy("partition", "offset")
     seen = accepted_keys.select("order_id").distinct().withColumn("_accepted", F.lit(True))
     return (
         # Only quarantine keeps the raw payload: leaving it out elsewhere keeps the shuffle small.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable
 
@@ -109,6 +110,20 @@ def test_every_table_appended_to_is_compacted_every_few_batches(run):
     where, _, _, _ = run
     appended = (tables.BRONZE, *silver.SILVER_TABLES)
     assert [name for name in appended if not compactions(where, name)] == []
+
+
+def test_distinct_valued_columns_are_written_without_a_dictionary(run):
+    where, _, _, _ = run
+    dictionary = {"PLAIN_DICTIONARY", "RLE_DICTIONARY"}
+    for name in (tables.BRONZE, tables.SILVER, tables.DUPLICATES):
+        for uri in DeltaTable(where.table(name)).file_uris():
+            chunks = pq.ParquetFile(uri.removeprefix("file://")).metadata.row_group(0)
+            encoded = {
+                chunks.column(i).path_in_schema: dictionary & set(chunks.column(i).encodings)
+                for i in range(chunks.num_columns)
+            }
+            assert not any(encoded[c] for c in tables.DISTINCT_COLUMNS if c in encoded), encoded
+            assert encoded["topic"], "the other columns keep their dictionaries"
 
 
 def test_running_again_with_nothing_new_changes_nothing(run):
