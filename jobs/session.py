@@ -10,6 +10,7 @@ from environments import Environment
 
 ROOT = Path(__file__).resolve().parent.parent
 SPARK_JARS = ROOT / ".jars" / "spark"
+HOTSPOT_DIRECTIVES = Path(__file__).with_name("hotspot_directives.json")
 
 
 def on_databricks() -> bool:
@@ -58,7 +59,18 @@ def local_conf(env: Environment) -> dict[str, str]:
         "spark.sql.streaming.stateStore.providerClass": (
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
         ),
-        "spark.driver.extraJavaOptions": "-XX:+UseParallelGC -XX:-DontCompileHugeMethods",
+        "spark.driver.extraJavaOptions": " ".join(
+            (
+                "-XX:+UseParallelGC",
+                # Spark's generated stage loops are huge methods: compile them anyway...
+                "-XX:-DontCompileHugeMethods",
+                # ...but with C1 only. On silver's parse (19 KB of bytecode) C2 works ~1.3 s
+                # and gives up ("out of nodes"), more than once: on two cores that took a
+                # core from the parse itself (backlog 36 s -> 33.5 s without it).
+                "-XX:+UnlockDiagnosticVMOptions",
+                f"-XX:CompilerDirectivesFile='{HOTSPOT_DIRECTIVES}'",
+            )
+        ),
     }
 
 
@@ -77,13 +89,15 @@ def spark_session(env: Environment, app_name: str):
         # increments): copying it again costs a Spark job per batch.
         .config("spark.databricks.delta.merge.materializeSource", "none")
     )
-    for column in tables.DISTINCT_COLUMNS:
-        builder = builder.config(f"parquet.enable.dictionary#{column}", "false")
     for key, value in compaction_conf(env).items():
         builder = builder.config(key, value)
     if not on_databricks():
         for key, value in local_conf(env).items():
             builder = builder.config(key, value)
     spark = builder.getOrCreate()
+    # Parquet settings, not Spark's: set on the session (copied into every write's Hadoop
+    # conf), since the JVM's launcher would only warn that it ignores them.
+    for column in tables.DISTINCT_COLUMNS:
+        spark.conf.set(f"parquet.enable.dictionary#{column}", "false")
     spark.sparkContext.setLogLevel("WARN")
     return spark
