@@ -48,6 +48,10 @@ PRICE_PRECISION, PRICE_SCALE = 12, 2
 REVENUE_PRECISION, REVENUE_SCALE = 18, 2
 PRICE_TYPE = f"decimal({PRICE_PRECISION},{PRICE_SCALE})"
 REVENUE_TYPE = f"decimal({REVENUE_PRECISION},{REVENUE_SCALE})"
+# Gold's revenue sums: 38 digits hold 10^20 orders of the largest revenue silver accepts, so
+# no window can overflow (at 18 digits two such orders in one minute stopped the pipeline).
+TOTAL_PRECISION = 38
+TOTAL_TYPE = f"decimal({TOTAL_PRECISION},{REVENUE_SCALE})"
 
 
 def spark_schema():

@@ -54,7 +54,7 @@ SILVER_BATCHES_DDL = (
 )
 GOLD_DDL = (
     "window_start TIMESTAMP, window_end TIMESTAMP, window_date DATE, state STRING, "
-    "product STRING, category STRING, orders BIGINT, units BIGINT, revenue DECIMAL(18,2), "
+    "product STRING, category STRING, orders BIGINT, units BIGINT, revenue DECIMAL(38,2), "
     "avg_order_value DECIMAL(18,2), updated_at TIMESTAMP"
 )
 GOLD_KEY: tuple[str, ...] = ("window_start", "state", "product")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from contract import events
 from contract.catalog import PRODUCTS
 from contract.geography import STATES
 from contract.tables import GOLD_DDL, GOLD_PARTITION, QUARANTINE_DDL
@@ -102,7 +103,7 @@ def full_day_gold(day: date) -> pa.Table:
     window_start = start_us.cast(pa.timestamp("us", tz="UTC"))
     orders = pc.add(pc.bit_wise_and(pc.multiply(index, 7), 3), 1)
     cents = pc.add(pc.multiply(orders, 1999), pc.bit_wise_and(pc.multiply(index, 13), 1023))
-    revenue = _cents_to_dollars(cents)
+    revenue = _cents_to_dollars(cents, events.TOTAL_PRECISION)
     categories = {p.name: p.category for p in PRODUCTS}
     columns = {
         "window_start": window_start,
@@ -120,11 +121,11 @@ def full_day_gold(day: date) -> pa.Table:
     return pa.table([columns[f.name] for f in GOLD_SCHEMA], schema=GOLD_SCHEMA)
 
 
-def _cents_to_dollars(cents: pa.Array) -> pa.Array:
-    """Exact DECIMAL(18,2) dollars from integer cents (int32 range)."""
+def _cents_to_dollars(cents: pa.Array, precision: int = events.REVENUE_PRECISION) -> pa.Array:
+    """Exact DECIMAL(precision, 2) dollars from integer cents (int32 range)."""
     whole = cents.cast(pa.int32()).cast(pa.decimal128(10, 0))
     return pc.multiply(whole, pa.scalar(Decimal("0.01"), pa.decimal128(3, 2))).cast(
-        pa.decimal128(18, 2)
+        pa.decimal128(precision, events.REVENUE_SCALE)
     )
 
 

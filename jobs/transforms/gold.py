@@ -17,7 +17,7 @@ def minute_totals(silver: DataFrame) -> DataFrame:
             F.first("category").alias("category"),
             F.count(F.lit(1)).alias("orders"),
             F.sum("quantity").cast("bigint").alias("units"),
-            F.sum("revenue").cast(events.REVENUE_TYPE).alias("revenue"),
+            F.sum("revenue").cast(events.TOTAL_TYPE).alias("revenue"),
         )
         .withColumn("window_end", F.col("window_start") + F.expr("INTERVAL 1 MINUTE"))
         .withColumn("window_date", F.to_date("window_start"))
@@ -25,5 +25,5 @@ def minute_totals(silver: DataFrame) -> DataFrame:
 
 
 def average_order_value(revenue, orders):
-    """Revenue per order, rounded to cents, as gold stores it."""
+    """Revenue per order, rounded to cents, as gold stores it: it fits one order's type."""
     return F.round(revenue / orders, events.REVENUE_SCALE).cast(events.REVENUE_TYPE)

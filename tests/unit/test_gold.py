@@ -56,6 +56,15 @@ def test_minute_totals_sum_per_window_state_and_product(spark):
     }
 
 
+def test_a_window_sums_past_one_orders_money_type(spark):
+    """The largest revenue silver accepts, twice in one minute: gold holds the exact sum."""
+    biggest = Decimal("9999999999999999.99")  # DECIMAL(18,2)'s largest value
+    at = datetime(2026, 1, 1, 10, 0, 1)
+    rows = [("CA", "Laptop", "Electronics", 1, biggest, at)] * 3
+    [total] = minute_totals(silver(spark, rows)).collect()
+    assert total["revenue"] == 3 * biggest
+
+
 @pytest.fixture
 def gold_writer(spark, tmp_path):
     env = load_environment("local")
@@ -101,4 +110,15 @@ def test_late_event_adds_to_its_window_and_replay_is_idempotent(spark, gold_writ
 
     assert gold_rows(spark, path) == {
         (minute, "CA", "Laptop"): (2, 3, Decimal("150.00"), Decimal("75.00")),
+    }
+
+
+def test_merged_windows_sum_past_one_orders_money_type(spark, gold_writer):
+    writer, path, _ = gold_writer
+    biggest = Decimal("9999999999999999.99")
+    at = datetime(2026, 1, 1, 10, 0, 1)
+    for batch in range(2):
+        writer(silver(spark, [("CA", "Laptop", "Electronics", 1, biggest, at)] * 2), batch)
+    assert gold_rows(spark, path) == {
+        (datetime(2026, 1, 1, 10, 0), "CA", "Laptop"): (4, 4, 4 * biggest, biggest),
     }
