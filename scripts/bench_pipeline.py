@@ -8,12 +8,14 @@
   (Kafka timestamp) to the moment gold's order count includes it, polled every 0.5 s with
   delta-rs (gold's order count only). p50 and p95 of the 60 s that follow a 15 s warm-up (the
   JVM compiling the pipeline's code on its first batches), and of all 75 s as well.
+  `--freshness-seconds N` measures N seconds instead, and prints each minute's p95 too.
 
-Runs its own broker on spare ports and a temporary lake. `make bench` calls `main()`.
+Runs its own broker on spare ports and a temporary lake. `make bench` runs it without options.
 """
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -85,7 +87,9 @@ def backlog(spark, env: Environment, broker: Broker, root: Path) -> dict:
     return {"events": BACKLOG_EVENTS, "seconds": seconds, "events_per_s": BACKLOG_EVENTS / seconds}
 
 
-def freshness(spark, env: Environment, broker: Broker, root: Path) -> dict:
+def freshness(
+    spark, env: Environment, broker: Broker, root: Path, seconds: int = FRESHNESS_SECONDS
+) -> dict:
     topic = "bench-freshness"
     broker.ensure_topic(topic, env.kafka.partitions)
     settings = settings_for(env, broker, topic, root / "freshness", "continuous")
@@ -98,13 +102,13 @@ def freshness(spark, env: Environment, broker: Broker, root: Path) -> dict:
         if not runner.is_alive():
             raise RuntimeError("the pipeline stopped before its first micro-batch")
         time.sleep(0.2)
-    expected = FRESHNESS_RATE * (WARMUP_SECONDS + FRESHNESS_SECONDS)
+    expected = FRESHNESS_RATE * (WARMUP_SECONDS + seconds)
     producer = simulate(
         broker, topic, "--count", str(expected), "--rate", str(FRESHNESS_RATE),
         "--bad-rate", "0", "--duplicate-rate", "0", "--late-rate", "0",
     )  # fmt: skip
     seen: list[tuple[float, int]] = []
-    deadline = time.time() + WARMUP_SECONDS + FRESHNESS_SECONDS + 120
+    deadline = time.time() + WARMUP_SECONDS + seconds + 120
     while time.time() < deadline:
         orders = gold_orders(settings.locations)
         seen.append((time.time(), orders))
@@ -132,6 +136,10 @@ def freshness(spark, env: Environment, broker: Broker, root: Path) -> dict:
     steady_from = produced[0] + WARMUP_SECONDS
     steady = sorted(lag for at, lag in latencies if at >= steady_from)
     everything = sorted(lag for _, lag in latencies)
+    minutes: dict[int, list[float]] = {}
+    for at, lag in latencies:
+        if at >= steady_from:
+            minutes.setdefault(int((at - steady_from) // 60), []).append(lag)
 
     def pct(values: list[float], p: float) -> float:
         return values[min(len(values) - 1, int(p * len(values)))]
@@ -143,11 +151,27 @@ def freshness(spark, env: Environment, broker: Broker, root: Path) -> dict:
         "p95_s": pct(steady, 0.95),
         "with_warmup_p50_s": pct(everything, 0.50),
         "with_warmup_p95_s": pct(everything, 0.95),
+        "p95_by_minute_s": [pct(sorted(lags), 0.95) for _, lags in sorted(minutes.items())],
         "trigger_s": env.pipeline.trigger_seconds,
     }
 
 
-def main() -> dict:
+def _measured_seconds(text: str) -> int:
+    if not text.isdigit() or not 60 <= int(text) <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 60 to 3600")
+    return int(text)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench_pipeline")
+    parser.add_argument(
+        "--freshness-seconds",
+        type=_measured_seconds,
+        default=FRESHNESS_SECONDS,
+        metavar="60..3600",
+        help="how long the freshness run is measured after its warm-up",
+    )
+    seconds = parser.parse_args(argv).freshness_seconds
     env = load_environment("local")
     with (
         tempfile.TemporaryDirectory(prefix="bench-") as tmp,
@@ -163,7 +187,7 @@ def main() -> dict:
                 f"({through['events']:,} events, bronze+silver+gold, available-now, "
                 f"{through['seconds']:.1f} s; Spark session start {session_s:.1f} s not included)"
             )
-            fresh = freshness(spark, env, broker, Path(tmp))
+            fresh = freshness(spark, env, broker, Path(tmp), seconds)
             print(
                 f"pipeline  freshness  p50 {fresh['p50_s']:.1f} s, p95 {fresh['p95_s']:.1f} s  "
                 f"({fresh['measured']:,} events at {FRESHNESS_RATE:,}/s after a "
@@ -171,10 +195,13 @@ def main() -> dict:
                 f"with the warm-up: p50 {fresh['with_warmup_p50_s']:.1f} s, "
                 f"p95 {fresh['with_warmup_p95_s']:.1f} s)"
             )
+            if len(fresh["p95_by_minute_s"]) > 1:
+                by_minute = ", ".join(f"{p:.1f}" for p in fresh["p95_by_minute_s"])
+                print(f"pipeline  freshness  p95 minute by minute: {by_minute} s")
         finally:
             spark.stop()
     return {"backlog": through, "freshness": fresh, "session_start_s": session_s}
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
