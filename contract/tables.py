@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from contract.events import PRICE_TYPE, REVENUE_TYPE, TOTAL_TYPE
+
 BRONZE = "bronze_orders"
 SILVER = "silver_orders"
 QUARANTINE = "quarantine_orders"
@@ -37,7 +39,7 @@ BRONZE_DDL = (
 )
 SILVER_DDL = (
     "order_id STRING, customer_id STRING, state STRING, city STRING, product STRING, "
-    "category STRING, quantity INT, price DECIMAL(12,2), revenue DECIMAL(18,2), currency STRING, "
+    f"category STRING, quantity INT, price {PRICE_TYPE}, revenue {REVENUE_TYPE}, currency STRING, "
     "channel STRING, payment_method STRING, event_time TIMESTAMP, schema_version INT, "
     "topic STRING, partition INT, offset BIGINT, kafka_timestamp TIMESTAMP, batch_id BIGINT, "
     "processed_at TIMESTAMP"
@@ -54,8 +56,8 @@ SILVER_BATCHES_DDL = (
 )
 GOLD_DDL = (
     "window_start TIMESTAMP, window_end TIMESTAMP, window_date DATE, state STRING, "
-    "product STRING, category STRING, orders BIGINT, units BIGINT, revenue DECIMAL(38,2), "
-    "avg_order_value DECIMAL(18,2), updated_at TIMESTAMP"
+    f"product STRING, category STRING, orders BIGINT, units BIGINT, revenue {TOTAL_TYPE}, "
+    f"avg_order_value {REVENUE_TYPE}, updated_at TIMESTAMP"
 )
 GOLD_KEY: tuple[str, ...] = ("window_start", "state", "product")
 GOLD_PARTITION: tuple[str, ...] = ("window_date",)

@@ -65,9 +65,10 @@ class PipelineSettings(Strict):
     max_offsets_per_trigger: Annotated[int, Field(ge=1000)] | None = None
     max_files_per_trigger: Annotated[int, Field(ge=1)] | None = None
     shuffle_partitions: Annotated[int, Field(ge=1, le=2000)] = 2
-    # 0: Delta compacts small files after every write (Databricks' auto compaction).
-    # N: the jobs compact the tables they write every N micro-batches instead: Delta's
-    # per-write check rebuilds each table's file list, seconds a batch on two cores.
+    # 0: Delta's auto compaction, as the tables' property asks (Databricks): it checks after
+    # every write whether small files piled up. N: the jobs compact the tables they append to
+    # every N micro-batches instead: Delta's check rebuilds each table's file list after every
+    # write, seconds a batch on two cores.
     compact_every_batches: Annotated[int, Field(ge=0, le=100_000)] = 0
 
     @field_validator("lake_root", "checkpoint_root")

@@ -15,10 +15,12 @@ from pyspark.sql import DataFrame, SparkSession
 
 from contract import tables
 from contract.tables import Locations
+from environments import ConfigError
 from jobs.storage import discard_uncommitted_table_log, has_commit, only_created
 
 # How many of a table's latest commits a replayed batch looks through for its own: after a
-# batch's write, only an auto-compaction or a maintenance command can commit before the replay.
+# batch's write, only a compaction (Delta's, or the jobs' own after that very batch) or a
+# maintenance command can commit before the replay.
 HISTORY_DEPTH = 50
 TABLE_PROPERTIES = {
     "delta.autoOptimize.autoCompact": "true",
@@ -29,12 +31,30 @@ TABLE_PROPERTIES = {
 def ensure_tables(spark: SparkSession, where: Locations, *names: str) -> None:
     """Create the tables that are not there yet, empty, so readers never race a first write.
 
-    Layout (columns, partitioning, statistics) comes from contract.tables. An existing table
-    costs one listing of its log, not a Delta snapshot. Missing tables are created side by
-    side: a fresh lake needs six.
+    Layout (columns, partitioning, statistics) comes from contract.tables. Missing tables are
+    created side by side (a fresh lake needs six); existing ones must have the contract's
+    columns, or the job stops before it writes anything.
     """
-    missing = [name for name in names if not has_commit(spark, where.table(name))]
-    _side_by_side(lambda name: _create_table(spark, where.table(name), name), missing)
+    present = {name: has_commit(spark, where.table(name)) for name in names}
+    _side_by_side(
+        lambda name: (_check_columns if present[name] else _create_table)(
+            spark, where.table(name), name
+        ),
+        names,
+    )
+
+
+def _check_columns(spark: SparkSession, path: str, name: str) -> None:
+    """A table written under an older contract (a narrower type, say) fails here, not mid-batch."""
+    found = {f.name: f.dataType.simpleString() for f in read(spark, path).schema}
+    wanted = spark.createDataFrame([], tables.DDL[name]).schema
+    for column in wanted:
+        if found.get(column.name) != column.dataType.simpleString():
+            raise ConfigError(
+                f"pipeline.lake_root: {name}.{column.name} is "
+                f"{found.get(column.name, 'missing')} in {path}, the contract says "
+                f"{column.dataType.simpleString()}; use a new lake_root or migrate the table"
+            )
 
 
 def compact(spark: SparkSession, where: Locations, *names: str) -> None:

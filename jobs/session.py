@@ -25,9 +25,10 @@ def cluster_static_conf() -> dict[str, str]:
 
 
 def compaction_conf(env: Environment) -> dict[str, str]:
-    """Who compacts small files: Delta after every write, or the jobs every N batches."""
+    """Who compacts small files: Delta, as the tables' autoCompact property says (it checks
+    after every write), or the jobs every N batches (Delta's check turned off)."""
     if not env.pipeline.compact_every_batches:
-        return {"spark.databricks.delta.autoCompact.enabled": "true"}
+        return {}
     return {
         "spark.databricks.delta.autoCompact.enabled": "false",
         # Rewrite the small files of frequent micro-batches, not the tens-of-MB files a
@@ -56,6 +57,11 @@ def local_conf(env: Environment) -> dict[str, str]:
         # Delta reads its log with 50 tasks by default: pure overhead on two cores.
         "spark.databricks.delta.snapshotPartitions": "2",
         "spark.databricks.delta.optimizeWrite.enabled": "false",
+        # Parquet's dictionary encoder only spends CPU on columns whose values are all distinct.
+        **{
+            f"spark.hadoop.parquet.enable.dictionary#{column}": "false"
+            for column in tables.DISTINCT_COLUMNS
+        },
         "spark.sql.streaming.stateStore.providerClass": (
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
         ),
@@ -66,7 +72,7 @@ def local_conf(env: Environment) -> dict[str, str]:
                 "-XX:-DontCompileHugeMethods",
                 # ...but with C1 only. On silver's parse (19 KB of bytecode) C2 works ~1.3 s
                 # and gives up ("out of nodes"), more than once: on two cores that took a
-                # core from the parse itself (backlog 36 s -> 33.5 s without it).
+                # core from the parse itself.
                 "-XX:+UnlockDiagnosticVMOptions",
                 f"-XX:CompilerDirectivesFile='{HOTSPOT_DIRECTIVES}'",
             )
@@ -95,9 +101,5 @@ def spark_session(env: Environment, app_name: str):
         for key, value in local_conf(env).items():
             builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    # Parquet settings, not Spark's: set on the session (copied into every write's Hadoop
-    # conf), since the JVM's launcher would only warn that it ignores them.
-    for column in tables.DISTINCT_COLUMNS:
-        spark.conf.set(f"parquet.enable.dictionary#{column}", "false")
     spark.sparkContext.setLogLevel("WARN")
     return spark

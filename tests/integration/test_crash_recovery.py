@@ -26,7 +26,13 @@ pytestmark = [pytest.mark.broker, pytest.mark.spark]
 
 EVENTS = 20_000
 KILLS = 3
-RATE_LIMITS = {"max_offsets_per_trigger": 2000, "max_files_per_trigger": 2, "trigger_seconds": 0.5}
+# Compaction every other batch, so that kills also land in and around a compaction.
+RATE_LIMITS = {
+    "max_offsets_per_trigger": 2000,
+    "max_files_per_trigger": 2,
+    "trigger_seconds": 0.5,
+    "compact_every_batches": 2,
+}
 
 
 def gold_rows(where) -> list[tuple]:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from contract import tables
+from contract.events import REVENUE_PRECISION, REVENUE_SCALE
 from contract.tables import Locations
 from environments import load_environment
 from jobs.gold import GoldBatchWriter, start
@@ -16,6 +17,8 @@ from jobs.transforms.gold import minute_totals
 
 pytestmark = pytest.mark.spark
 
+# The largest revenue silver accepts: one cent under 10^(precision - scale).
+BIGGEST_REVENUE = Decimal(10) ** (REVENUE_PRECISION - REVENUE_SCALE) - Decimal("0.01")
 SILVER_ROW = (
     "state string, product string, category string, quantity int, revenue decimal(18,2), "
     "event_time timestamp"
@@ -58,7 +61,7 @@ def test_minute_totals_sum_per_window_state_and_product(spark):
 
 def test_a_window_sums_past_one_orders_money_type(spark):
     """The largest revenue silver accepts, twice in one minute: gold holds the exact sum."""
-    biggest = Decimal("9999999999999999.99")  # DECIMAL(18,2)'s largest value
+    biggest = BIGGEST_REVENUE
     at = datetime(2026, 1, 1, 10, 0, 1)
     rows = [("CA", "Laptop", "Electronics", 1, biggest, at)] * 3
     [total] = minute_totals(silver(spark, rows)).collect()
@@ -115,7 +118,7 @@ def test_late_event_adds_to_its_window_and_replay_is_idempotent(spark, gold_writ
 
 def test_merged_windows_sum_past_one_orders_money_type(spark, gold_writer):
     writer, path, _ = gold_writer
-    biggest = Decimal("9999999999999999.99")
+    biggest = BIGGEST_REVENUE
     at = datetime(2026, 1, 1, 10, 0, 1)
     for batch in range(2):
         writer(silver(spark, [("CA", "Laptop", "Electronics", 1, biggest, at)] * 2), batch)
