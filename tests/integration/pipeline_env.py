@@ -36,6 +36,16 @@ def locations(env_path: Path) -> Locations:
     return Locations(env.pipeline.lake_root, env.pipeline.checkpoint_root)
 
 
+def compactions(where: Locations, name: str) -> int:
+    """The jobs' own compactions: OPTIMIZE commits that Delta's auto compaction did not make."""
+    from deltalake import DeltaTable
+
+    return sum(
+        c["operation"] == "OPTIMIZE" and c["operationParameters"].get("auto") in (False, "false")
+        for c in DeltaTable(where.table(name)).history()
+    )
+
+
 def simulate(env_path: Path, ledger: Path, *args: str) -> subprocess.CompletedProcess:
     result = subprocess.run(
         [sys.executable, "-m", "simulator", "--env", str(env_path), "--ledger", str(ledger), *args],

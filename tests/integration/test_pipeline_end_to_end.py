@@ -20,7 +20,7 @@ from jobs.runner import await_all
 from jobs.settings import parse
 from scripts import lake
 from simulator.ledger import load
-from tests.integration.pipeline_env import locations, simulate, write_env
+from tests.integration.pipeline_env import compactions, locations, simulate, write_env
 
 pytestmark = [pytest.mark.broker, pytest.mark.spark]
 
@@ -100,14 +100,6 @@ def test_gold_equals_the_simulator_ledger(run):
     assert gold, "gold is empty"
     assert lake.ledger_differences(gold, ledger) == []
     assert lake.layer_counts(where).gold_orders == ledger.counts["valid_unique"]
-
-
-def compactions(where, name: str) -> int:
-    """The jobs' own compactions: OPTIMIZE commits that Delta's auto compaction did not make."""
-    return sum(
-        c["operation"] == "OPTIMIZE" and c["operationParameters"].get("auto") in (False, "false")
-        for c in DeltaTable(where.table(name)).history()
-    )
 
 
 def test_every_table_appended_to_is_compacted_every_few_batches(run):
