@@ -36,9 +36,7 @@ class BronzeBatchWriter:
     downstream: Callable[[DataFrame, int], None] | None = None
 
     def __post_init__(self) -> None:
-        self._writes = delta_io.ExactlyOnce(
-            f"{STAGE}@{self.settings.locations.checkpoint(self.query)}"
-        )
+        self._writes = delta_io.ExactlyOnce(STAGE, self.settings.locations.checkpoint(self.query))
 
     def __call__(self, records: DataFrame, batch_id: int) -> None:
         rows = to_bronze(records)

@@ -51,9 +51,7 @@ class GoldBatchWriter:
     query: str = STAGE
 
     def __post_init__(self) -> None:
-        self._writes = delta_io.ExactlyOnce(
-            f"{STAGE}@{self.settings.locations.checkpoint(self.query)}"
-        )
+        self._writes = delta_io.ExactlyOnce(STAGE, self.settings.locations.checkpoint(self.query))
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         with self._writes.batch(batch_id) as writes:

@@ -46,9 +46,7 @@ class SilverBatchWriter:
     _loaded: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._writes = delta_io.ExactlyOnce(
-            f"{STAGE}@{self.settings.locations.checkpoint(self.query)}"
-        )
+        self._writes = delta_io.ExactlyOnce(STAGE, self.settings.locations.checkpoint(self.query))
 
     @property
     def lateness(self) -> timedelta:
