@@ -36,7 +36,7 @@ def ensure_tables(spark: SparkSession, where: Locations, *names: str) -> None:
     columns, or the job stops before it writes anything.
     """
     present = {name: has_commit(spark, where.table(name)) for name in names}
-    _side_by_side(
+    side_by_side(
         lambda name: (_check_columns if present[name] else _create_table)(
             spark, where.table(name), name
         ),
@@ -61,14 +61,15 @@ def compact(spark: SparkSession, where: Locations, *names: str) -> None:
     """Bin-pack the tables' small files (data unchanged: streaming readers skip the commit)."""
     from delta.tables import DeltaTable
 
-    _side_by_side(
+    side_by_side(
         lambda name: DeltaTable.forPath(spark, where.table(name)).optimize().executeCompaction(),
         names,
     )
 
 
-def _side_by_side(action, names) -> None:
-    """One table per thread, three at a time: each Delta command mostly waits on the driver."""
+def side_by_side(action, names) -> None:
+    """One table per thread, three at a time: each Delta command's commit mostly waits on the
+    driver while another one computes. The first failure is raised."""
     with ThreadPoolExecutor(max_workers=3) as pool:
         list(pool.map(action, names))
 

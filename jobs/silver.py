@@ -7,7 +7,6 @@ if __package__ in (None, ""):
     import _bootstrap  # noqa: F401  (run as a script on Databricks)
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -147,20 +146,15 @@ class SilverBatchWriter:
             )
             return chosen.select(*tables.column_names(tables.DDL[table]))
 
-        targets = (
-            (QUARANTINE, tables.QUARANTINE, "quarantined_at"),
-            (DUPLICATE, tables.DUPLICATES, "detected_at"),
-            (SILVER, tables.SILVER, "processed_at"),
+        targets = {
+            QUARANTINE: (tables.QUARANTINE, "quarantined_at"),
+            DUPLICATE: (tables.DUPLICATES, "detected_at"),
+            SILVER: (tables.SILVER, "processed_at"),
+        }
+        delta_io.side_by_side(
+            lambda kind: writes.append(selected(kind, *targets[kind]), self.path(targets[kind][0])),
+            [kind for kind in targets if rows(kind)],
         )
-        # Side by side: each write's commit waits on the driver while another one computes.
-        with ThreadPoolExecutor(max_workers=len(targets)) as pool:
-            done = [
-                pool.submit(writes.append, selected(kind, table, stamp), self.path(table))
-                for kind, table, stamp in targets
-                if rows(kind)
-            ]
-        for write in done:
-            write.result()
 
         running_max = max(filter(None, (self._max_event_time, batch_max)), default=None)
         audit = delta_io.literal_row(
@@ -182,7 +176,7 @@ class SilverBatchWriter:
         # anything is written, so this write needs no tag of its own.
         delta_io.append(audit, self.path(tables.SILVER_BATCHES))
         self._last_done, self._max_event_time = batch_id, running_max
-        return selected(SILVER, tables.SILVER, "processed_at")
+        return selected(SILVER, *targets[SILVER])
 
 
 SILVER_TABLES = (
