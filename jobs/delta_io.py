@@ -47,14 +47,18 @@ def ensure_tables(spark: SparkSession, where: Locations, *names: str) -> None:
 def _check_columns(spark: SparkSession, path: str, name: str) -> None:
     """A table written under an older contract (a narrower type, say) fails here, not mid-batch."""
     found = {f.name: f.dataType.simpleString() for f in read(spark, path).schema}
-    wanted = spark.createDataFrame([], tables.DDL[name]).schema
-    for column in wanted:
+    for column in _contract_schema(spark, name):
         if found.get(column.name) != column.dataType.simpleString():
             raise ConfigError(
                 f"pipeline.lake_root: {name}.{column.name} is "
                 f"{found.get(column.name, 'missing')} in {path}, the contract says "
                 f"{column.dataType.simpleString()}; use a new lake_root or migrate the table"
             )
+
+
+def _contract_schema(spark: SparkSession, name: str):
+    """The table's columns as contract.tables defines them, parsed by Spark itself."""
+    return spark.createDataFrame([], tables.DDL[name]).schema
 
 
 def compact(spark: SparkSession, where: Locations, *names: str) -> None:
@@ -79,9 +83,7 @@ def _create_table(spark: SparkSession, path: str, name: str) -> None:
 
     discard_uncommitted_table_log(spark, path)
     builder = (
-        DeltaTable.createIfNotExists(spark)
-        .location(path)
-        .addColumns(spark.createDataFrame([], tables.DDL[name]).schema)
+        DeltaTable.createIfNotExists(spark).location(path).addColumns(_contract_schema(spark, name))
     )
     if name in tables.PARTITIONING:
         builder = builder.partitionedBy(*tables.PARTITIONING[name])
