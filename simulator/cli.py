@@ -99,7 +99,10 @@ def send(
     topic: Annotated[
         str | None, typer.Option(help="Overrides kafka.topic (the event hub).")
     ] = None,
-    compression: Annotated[Compression, typer.Option()] = Compression.lz4,
+    compression: Annotated[
+        Compression | None,
+        typer.Option(help="Event Hubs takes none or gzip.", show_default="lz4; none on Event Hubs"),
+    ] = None,
     delivery_timeout: Annotated[
         float, typer.Option(min=1.0, max=3600.0, help="Seconds to keep retrying a delivery.")
     ] = 120.0,
@@ -150,7 +153,7 @@ def send(
         try:
             sink = _open_transport(
                 transport, environment, failed, stop, console,
-                bootstrap_servers=bootstrap_servers, compression=compression.value,
+                bootstrap_servers=bootstrap_servers, compression=compression and compression.value,
                 delivery_timeout=delivery_timeout, producer_options=producer_option or [],
             )  # fmt: skip
         except TransportConfigError as exc:
@@ -227,7 +230,7 @@ def _open_transport(
     console: Console,
     *,
     bootstrap_servers: str | None,
-    compression: str,
+    compression: str | None,
     delivery_timeout: float,
     producer_options: list[str],
 ) -> Transport:

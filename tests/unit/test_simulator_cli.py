@@ -10,11 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from azure.eventhub import EventHubProducerClient
 from typer.testing import CliRunner
 
 from environments import load_environment
 from simulator.cli import app
-from simulator.transports import TransportConfigError
+from simulator.transports import TransportConfigError, connection_string
 from simulator.transports.kafka import parse_overrides, producer_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +83,9 @@ def test_local_producer_settings():
     config = producer_config(load_environment("local").kafka)
     assert config["bootstrap.servers"] == "127.0.0.1:9092"
     assert config["enable.idempotence"] is True and config["acks"] == "all"
+    assert config["compression.type"] == "lz4"  # what the benchmark measures
     assert "security.protocol" not in config
+    assert "metadata.max.age.ms" not in config  # Event Hubs' rules stay off the local broker
     overridden = producer_config(
         load_environment("local").kafka,
         bootstrap_servers="127.0.0.1:1",
@@ -110,8 +113,67 @@ def test_event_hubs_without_the_secret_or_with_a_malformed_one():
     kafka = load_environment("dev").kafka
     with pytest.raises(TransportConfigError, match="EVENTHUB_CONNECTION_STRING is not set"):
         producer_config(kafka, environ={})
-    with pytest.raises(TransportConfigError, match="no Endpoint"):
-        producer_config(kafka, environ={kafka.connection_string_env: "SharedAccessKey=x"})
+    with pytest.raises(TransportConfigError, match="EVENTHUB_CONNECTION_STRING .* no Endpoint"):
+        producer_config(
+            kafka,
+            bootstrap_servers="orders-dev.servicebus.windows.net:9093",
+            environ={kafka.connection_string_env: "SharedAccessKeyName=k;SharedAccessKey=x"},
+        )
+
+
+MALFORMED = [
+    "garbage",
+    "SharedAccessKeyName=k;SharedAccessKey=x",
+    "Endpoint=orders-dev.servicebus.windows.net;SharedAccessKeyName=k;SharedAccessKey=x",
+    "Endpoint=sb://orders-dev.servicebus.windows.net/;SharedAccessKeyName=k",
+    "Endpoint=sb://orders-dev.servicebus.windows.net/;SharedAccessKeyName=;SharedAccessKey=x",
+    "Endpoint=sb://a/;endpoint=sb://b/;SharedAccessKeyName=k;SharedAccessKey=x",
+]
+
+
+@pytest.mark.parametrize("conn", MALFORMED)
+def test_a_connection_string_the_sdk_refuses_is_refused_first(conn):
+    """Both transports check the string before they connect: nothing the SDK refuses gets by."""
+    kafka = load_environment("dev").kafka
+    with pytest.raises(ValueError):
+        EventHubProducerClient.from_connection_string(conn, eventhub_name="orders")
+    with pytest.raises(TransportConfigError, match="^environment variable EVENTHUB_CONNECTION_"):
+        connection_string(kafka, {kafka.connection_string_env: conn})
+
+
+def test_a_connection_string_the_sdk_takes_is_taken():
+    kafka = load_environment("dev").kafka
+    EventHubProducerClient.from_connection_string(CONN).close()
+    assert connection_string(kafka, {kafka.connection_string_env: CONN}) == CONN
+
+
+def unreachable(*args, **kwargs):
+    raise AssertionError("the run got as far as building a client")
+
+
+@pytest.mark.parametrize(
+    "transport",
+    [
+        ["-t", "kafka"],
+        # As `make simulate` runs it: with the bootstrap servers given, not derived from the string.
+        ["-t", "kafka", "--bootstrap-servers", "orders-dev.servicebus.windows.net:9093"],
+        ["-t", "eventhubs"],
+    ],
+)
+def test_a_malformed_connection_string_is_one_line_and_exit_2(monkeypatch, transport):
+    monkeypatch.setattr("simulator.transports.kafka.Producer", unreachable)
+    monkeypatch.setattr(EventHubProducerClient, "from_connection_string", unreachable)
+    result = CliRunner().invoke(
+        app,
+        ["--env", "dev", *transport, "--count", "1"],
+        env={"EVENTHUB_CONNECTION_STRING": "garbage"},
+    )
+    assert result.exit_code == 2, result.exception
+    assert result.stderr.splitlines() == [
+        "simulator: environment variable EVENTHUB_CONNECTION_STRING is not an Event Hubs "
+        "connection string: expected Key=value pairs separated by ';'"
+    ]
+    assert "garbage" not in result.stdout + result.stderr
 
 
 def test_an_unknown_producer_option_is_a_usage_error():
