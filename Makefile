@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
 .PHONY: help setup up down status test test-unit test-integration test-infra demo bench lint \
-        synth plan deploy destroy scan simulate run smoke powerbi dashboard clean
+        synth plan deploy destroy backend scan simulate run smoke powerbi dashboard clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -49,14 +49,17 @@ lint: setup ## ruff
 synth: setup ## Synthesize ENV's stacks into cdktf.out/
 	@$(PY) -m infra.cli synth --env $(ENV)
 
-plan: setup ## terraform plan for ENV, stacks in order
+plan: setup ## Plan ENV: the platform stack, then the workspace stack once the platform exists
 	@$(PY) -m infra.cli plan --env $(ENV)
 
-deploy: setup ## Deploy ENV: platform stack, then workspace stack
+deploy: setup ## Deploy ENV in one cdktn call: platform stack, then workspace stack
 	@$(PY) -m infra.cli deploy --env $(ENV)
 
-destroy: setup ## Destroy ENV: workspace stack, then platform stack
+destroy: setup ## Destroy ENV in one cdktn call: workspace stack, then platform stack
 	@$(PY) -m infra.cli destroy --env $(ENV)
+
+backend: setup ## Create ENV's remote Terraform state storage (once, before its first deploy)
+	@$(PY) -m infra.cli backend --env $(ENV)
 
 scan: setup ## Policy scan (checkov) and secret scan of every environment's synthesized stacks
 	@$(PY) -m infra.scan

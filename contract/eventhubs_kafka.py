@@ -8,6 +8,14 @@ tuning, which is what the benchmark measures.
 
 from __future__ import annotations
 
+# The namespace's Kafka endpoint: <namespace>.servicebus.windows.net:9093 (SASL_SSL).
+KAFKA_PORT = 9093
+
+
+def kafka_endpoint(namespace: str) -> str:
+    return f"{namespace}.servicebus.windows.net:{KAFKA_PORT}"
+
+
 # Azure closes a connection idle for 240 s: refresh metadata and drop idle connections sooner,
 # or a client sends on a dead connection (seen as expired batches).
 METADATA_MAX_AGE_MS = 180_000

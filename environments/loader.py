@@ -65,3 +65,19 @@ def describe(exc: ValidationError) -> str:
             message = "unknown key"
         lines.append(f"{field}: {message}")
     return "; ".join(lines)
+
+
+def with_instance(env: Environment, instance: str | None) -> Environment:
+    """A copy of the environment under another instance name, validated like the file."""
+    if not instance:
+        return env
+    if not env.azure.throwaway:
+        raise ConfigError(
+            f"INSTANCE: {env.name} is not throwaway; copies are for demo environments"
+        )
+    data = env.model_dump()
+    data["azure"]["instance"] = instance
+    try:
+        return Environment.model_validate(data)
+    except ValueError:
+        raise ConfigError(f"INSTANCE={instance!r}: 1-8 lowercase letters or digits") from None

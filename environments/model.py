@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -106,8 +107,14 @@ class StorageSettings(Strict):
 
 
 class DatabricksSettings(Strict):
-    # Databricks Runtime 18 LTS: Spark 4.1, Scala 2.13, matching the local pyspark.
-    spark_version: str = "18.0.x-scala2.13"
+    # A runtime key ("18.x-scala2.13") pins the job's runtime; unset, the deployment looks up
+    # the workspace's long-term-support runtime with the local pyspark's Spark minor version and
+    # Scala 2.13 (Databricks Runtime 18 LTS for Spark 4.1), and fails rather than run a beta.
+    spark_version: str | None = Field(default=None, pattern=r"^\d+\.[\dx]+(\.x)?-scala2\.13$")
+    # How the databricks provider authenticates: always through Entra ID, never a stray
+    # DATABRICKS_TOKEN (Key Vault-backed secret scopes refuse a PAT). azure-cli for people and
+    # for CI after `azure/login` with OIDC; azure-msi on a runner with a managed identity.
+    auth_type: Literal["azure-cli", "azure-msi", "github-oidc-azure"] = "azure-cli"
     node_type: str = "Standard_D4ds_v5"
     workers: Annotated[int, Field(ge=0, le=100)] = 1
     # Quartz cron for the scheduled job; null with continuous: true runs it continuously.
@@ -116,10 +123,16 @@ class DatabricksSettings(Strict):
     # 0 = no timeout, for continuous jobs.
     timeout_seconds: Annotated[int, Field(ge=0, le=172_800)] = 3600
     max_retries: Annotated[int, Field(ge=0, le=10)] = 2
-    notification_emails: tuple[str, ...] = ()
-    users_group: str = "data-engineers"
+    # Who hears of a failed run; none by default (no address of yours is in the repository).
+    notification_emails: tuple[
+        Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...
+    ] = ()
+    # An account-level group (created once by an account admin, see the README) that the
+    # deployment assigns to the workspace and lets read gold through the SQL warehouse.
+    users_group: str = Field(default="data-engineers", min_length=1)
     warehouse_size: Literal["2X-Small", "X-Small", "Small", "Medium", "Large"] = "2X-Small"
-    warehouse_auto_stop_minutes: Annotated[int, Field(ge=1, le=30)] = 10
+    # The SQL Warehouses API takes 0 (never: refused by our cost policy) or at least 10 minutes.
+    warehouse_auto_stop_minutes: Annotated[int, Field(ge=10, le=30)] = 10
     # Serverless starts in seconds and costs nothing idle; a private lake needs a classic (pro)
     # warehouse that runs inside the workspace's own network.
     warehouse_serverless: bool = True
@@ -144,6 +157,20 @@ class NetworkSettings(Strict):
     address_space: Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-2])$")] = (
         "10.20.0.0/16"
     )
+    # The public egress addresses of the machine or CI runner that runs `make deploy`: the only
+    # addresses Key Vault's firewall admits besides the VNet, so that Terraform can write the
+    # secrets on a first apply, before anything can run inside the VNet.
+    deployer_cidrs: tuple[str, ...] = ()
+
+    @field_validator("deployer_cidrs")
+    @classmethod
+    def _cidrs(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in v:
+            try:
+                ipaddress.IPv4Network(cidr)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not an IPv4 address or CIDR block") from None
+        return v
 
 
 class BackendSettings(Strict):
@@ -175,6 +202,17 @@ class AzureSettings(Strict):
     def _prod_is_not_throwaway(self) -> AzureSettings:
         if self.throwaway and self.expires_on is None:
             raise ValueError("a throwaway environment needs expires_on (its expiry tag)")
+        if not self.throwaway and self.backend is None:
+            raise ValueError(
+                "backend: an environment that is not throwaway keeps its state remotely "
+                "(local state holds connection strings in plain text and has no locking); "
+                "create the storage with `make backend ENV=...`"
+            )
+        if self.private_networking and not self.network.deployer_cidrs:
+            raise ValueError(
+                "private_networking needs network.deployer_cidrs: the public egress address "
+                "of the machine or runner that deploys"
+            )
         if self.key_vault.secrets_expire_on is None and self.expires_on is None:
             raise ValueError("key_vault.secrets_expire_on is required when expires_on is not set")
         if self.private_networking and self.databricks.warehouse_serverless:

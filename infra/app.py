@@ -11,31 +11,13 @@ from pathlib import Path
 
 from cdktn import App
 
-from environments import Environment, available, load_environment
-from environments.loader import ConfigError
-from environments.model import Environment as Model
+from environments import Environment, available, load_environment, with_instance
 from infra.platform_stack import PlatformStack
 from infra.workspace_stack import WorkspaceStack
 
 
 def azure_environments() -> list[str]:
     return [n for n in available() if load_environment(n).azure is not None]
-
-
-def with_instance(env: Environment, instance: str | None) -> Environment:
-    """A copy of the environment under another instance name, validated like the file."""
-    if not instance:
-        return env
-    if not env.azure.throwaway:
-        raise ConfigError(
-            f"INSTANCE: {env.name} is not throwaway; copies are for demo environments"
-        )
-    data = env.model_dump()
-    data["azure"]["instance"] = instance
-    try:
-        return Model.model_validate(data)
-    except ValueError:
-        raise ConfigError(f"INSTANCE={instance!r}: 1-8 lowercase letters or digits") from None
 
 
 def build(envs: list[Environment], outdir: str | Path = "cdktf.out") -> App:

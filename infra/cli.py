@@ -1,12 +1,15 @@
-"""`make synth|plan|deploy|destroy ENV=...`: the stacks of one environment, in the right order.
+"""`make synth|plan|deploy|destroy|backend ENV=...`: one command per step of an environment's life.
 
-synth runs in this process (no Node 22 or Terraform needed). plan/deploy/destroy drive the
+synth runs in this process (no Node 22 or Terraform needed). plan, deploy and destroy drive the
 project's cdktn CLI (.tools/bin/cdktn, from `make setup`) with Terraform or OpenTofu and the
-Azure CLI login; anything missing is reported in one line with exit code 2.
+Azure CLI login, on both stacks of the environment at once: cdktn orders them by their
+dependency (platform, then workspace; destroy the other way round) and refuses to run a stack
+without the one it depends on. Anything missing is reported in one line with exit code 2.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
@@ -16,42 +19,24 @@ from pathlib import Path
 
 import typer
 
-from environments import ConfigError, Environment, load_environment
-from infra.naming import Names, violations
+from environments import Environment
+from infra.azure_cli import EnvOption, InstanceOption, Refused, az, azure_environment, guarded
+from infra.components.base import tags as tags_of
+from infra.naming import Names
 from infra.platform_stack import DATABRICKS_APP_ID, DATABRICKS_SP_VARIABLE
+from infra.synthesized import LOCAL_STATE_DIR, ROOT, outdir, stack_dir
 
-ROOT = Path(__file__).resolve().parent.parent
 CDKTN = ROOT / ".tools" / "bin" / "cdktn"
-OUTDIR = ROOT / "cdktf.out"
+# The platform output that says its stack has been applied (the workspace stack reads it).
+PLATFORM_DEPLOYED_OUTPUT = "workspace_url"
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help=__doc__
 )
 
 
-class Refused(Exception):
-    """A precondition is not met: one short message, exit code 2."""
-
-
-def azure_environment(name: str, instance: str | None) -> Environment:
-    from infra.app import with_instance
-
-    env = with_instance(load_environment(name), instance)
-    if env.azure is None:
-        raise ConfigError(f"environment {name!r} has no azure section: it runs locally")
-    problems = violations(Names.of(env))
-    if problems:
-        raise ConfigError("; ".join(problems))
-    return env
-
-
-def stack_order(names: Names, command: str) -> list[str]:
-    """Platform first; the workspace stack needs the workspace. Destroy runs backwards."""
-    stacks = [names.platform_stack(), names.workspace_stack()]
-    return stacks[::-1] if command == "destroy" else stacks
-
-
-def missing_tools(which=shutil.which, cdktn: Path = CDKTN) -> list[str]:
+def missing_tools(which=None, cdktn: Path = CDKTN) -> list[str]:
+    which = which or shutil.which
     problems = []
     if not cdktn.exists():
         problems.append(f"{cdktn.relative_to(ROOT)} is missing: run `make setup`")
@@ -62,19 +47,24 @@ def missing_tools(which=shutil.which, cdktn: Path = CDKTN) -> list[str]:
     return problems
 
 
-def az(*args: str) -> str:
-    result = subprocess.run(["az", *args, "-o", "tsv"], capture_output=True, text=True)
-    if result.returncode != 0:
-        message = (result.stderr.strip().splitlines() or ["failed"])[-1]
-        raise Refused(f"az {' '.join(args[:3])}: {message} (did you run `az login`?)")
-    return result.stdout.strip()
+def unreachable_deployers(env: Environment) -> list[str]:
+    """A private environment's firewalls admit the deployer by public address only."""
+    if not env.azure.private_networking:
+        return []
+    return [
+        f"azure.network.deployer_cidrs: {cidr} is not a public address; list the public egress "
+        f"address of the machine or runner that deploys (Key Vault's firewall must let "
+        f"Terraform write the secrets)"
+        for cidr in env.azure.network.deployer_cidrs
+        if not ipaddress.ip_network(cidr).is_global
+    ]
 
 
-def deployment_environ(env: Environment, instance: str | None) -> dict[str, str]:
+def deployment_environ(env_name: str, env: Environment, instance: str | None) -> dict[str, str]:
     """The variables cdktn, Terraform and our app need; looked up once from the Azure CLI."""
     environ = dict(os.environ)
     environ["PATH"] = f"{CDKTN.parent}{os.pathsep}{environ.get('PATH', '')}"
-    environ["INFRA_ENVS"] = env.name
+    environ["INFRA_ENVS"] = env_name  # as given: a name, or the path of a .yaml
     environ["CHECKPOINT_DISABLE"] = "1"
     if instance:
         environ["INSTANCE"] = instance
@@ -90,42 +80,88 @@ def deployment_environ(env: Environment, instance: str | None) -> dict[str, str]
     return environ
 
 
-def synthesize(env: Environment, outdir: Path = OUTDIR) -> list[Path]:
+def synthesize(env: Environment, out: Path | None = None) -> list[Path]:
     from infra.app import build
 
-    build([env], outdir).synth()
-    names = Names.of(env)
-    return [outdir / "stacks" / s / "cdk.tf.json" for s in stack_order(names, "synth")]
+    out = out or outdir()
+    build([env], out).synth()
+    return [stack_dir(s, out) / "cdk.tf.json" for s in Names.of(env).stacks]
 
 
-def run_stacks(command: str, env_name: str, instance: str | None) -> None:
+def cdktn(environ: dict[str, str], *args: str) -> None:
+    result = subprocess.run([str(CDKTN), *args], cwd=ROOT, env=environ)
+    if result.returncode != 0:
+        raise typer.Exit(result.returncode)
+
+
+def applied(stack: str, environ: dict[str, str]) -> bool:
+    """Whether the stack's state has outputs: read through its own backend, as Terraform does."""
+    binary = environ.get("TERRAFORM_BINARY_NAME", "terraform")
+    result = subprocess.run(
+        [binary, "output", "-json"],
+        cwd=stack_dir(stack),
+        env=environ,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        return False
+    return PLATFORM_DEPLOYED_OUTPUT in json.loads(result.stdout or "{}")
+
+
+def backend_missing(env: Environment) -> list[str]:
+    """The remote state's storage must exist before Terraform can keep state in it."""
+    backend = env.azure.backend
+    if backend is None:
+        return []
+    try:
+        az("storage", "account", "show", "--name", backend.storage_account,
+           "--resource-group", backend.resource_group, "--query", "id")  # fmt: skip
+    except Refused:
+        return [
+            f"azure.backend: storage account {backend.storage_account} in "
+            f"{backend.resource_group} not found: create it once with `make backend ENV={env.name}`"
+        ]
+    return []
+
+
+def prepared(env_name: str, instance: str | None) -> tuple[Environment, dict[str, str]]:
     env = azure_environment(env_name, instance)
-    problems = missing_tools()
+    problems = missing_tools() + unreachable_deployers(env)
     if problems:
         raise Refused("; ".join(problems))
-    environ = deployment_environ(env, instance)
-    cdktn_command = {"plan": ["diff"], "deploy": ["deploy", "--auto-approve"]}.get(
-        command, ["destroy", "--auto-approve"]
-    )
-    for stack in stack_order(Names.of(env), command):
-        typer.echo(f"{command}: {stack}")
-        result = subprocess.run([str(CDKTN), *cdktn_command, stack], cwd=ROOT, env=environ)
-        if result.returncode != 0:
-            raise typer.Exit(result.returncode)
+    problems = backend_missing(env)
+    if problems:
+        raise Refused("; ".join(problems))
+    (outdir().parent / LOCAL_STATE_DIR).mkdir(parents=True, exist_ok=True)
+    return env, deployment_environ(env_name, env, instance)
 
 
-def guarded(action) -> None:
-    try:
-        action()
-    except (ConfigError, Refused) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
-EnvOption = typer.Option(..., "--env", help="Environment name (environments/<env>.yaml)")
-InstanceOption = typer.Option(
-    None, "--instance", envvar="INSTANCE", help="A named copy of a throwaway environment"
-)
+def bootstrap_backend(env: Environment) -> None:
+    """The state storage, outside the stacks whose state it holds: versioned, soft-deleted,
+    no public blobs, no shared keys, TLS 1.2; the deployer gets a data role on it."""
+    backend, azure = env.azure.backend, env.azure
+    account = ("--name", backend.storage_account, "--resource-group", backend.resource_group)
+    tags = [f"{k}={v}" for k, v in tags_of(env).items()]
+    az("group", "create", "--name", backend.resource_group, "--location", azure.location,
+       "--tags", *tags, "--query", "id")  # fmt: skip
+    az("storage", "account", "create", *account, "--location", azure.location,
+       "--sku", "Standard_GRS", "--kind", "StorageV2", "--min-tls-version", "TLS1_2",
+       "--https-only", "true", "--allow-blob-public-access", "false",
+       "--allow-shared-key-access", "false", "--tags", *tags, "--query", "id")  # fmt: skip
+    az("storage", "account", "blob-service-properties", "update",
+       "--account-name", backend.storage_account, "--resource-group", backend.resource_group,
+       "--enable-versioning", "true", "--enable-delete-retention", "true",
+       "--delete-retention-days", "30", "--enable-container-delete-retention", "true",
+       "--container-delete-retention-days", "30", "--query", "id")  # fmt: skip
+    scope = az("storage", "account", "show", *account, "--query", "id")
+    deployer = az("ad", "signed-in-user", "show", "--query", "id")
+    az("role", "assignment", "create", "--assignee-object-id", deployer,
+       "--assignee-principal-type", "User", "--role", "Storage Blob Data Contributor",
+       "--scope", scope, "--query", "id")  # fmt: skip
+    az("storage", "container-rm", "create", "--storage-account", backend.storage_account,
+       "--resource-group", backend.resource_group, "--name", backend.container,
+       "--public-access", "off", "--query", "id")  # fmt: skip
 
 
 @app.command()
@@ -135,27 +171,72 @@ def synth(env: str = EnvOption, instance: str | None = InstanceOption) -> None:
     def action() -> None:
         for path in synthesize(azure_environment(env, instance)):
             size = len(json.loads(path.read_text())["resource"])
-            typer.echo(f"{path.relative_to(ROOT)}: {size} resource types")
+            typer.echo(f"{path}: {size} resource types")
 
     guarded(action)
 
 
 @app.command()
 def plan(env: str = EnvOption, instance: str | None = InstanceOption) -> None:
-    """Show what deploy would change, stack by stack."""
-    guarded(lambda: run_stacks("plan", env, instance))
+    """Show what deploy would change: the platform stack, then the workspace stack once the
+    platform exists (before that, the workspace stack has nothing to read its workspace from)."""
+
+    def action() -> None:
+        e, environ = prepared(env, instance)
+        platform, workspace = Names.of(e).stacks
+        typer.echo(f"plan: {platform}")
+        cdktn(environ, "diff", platform)
+        if not applied(platform, environ):
+            typer.echo(
+                f"plan: {workspace} not planned: {platform} has not been deployed yet, so there "
+                f"is no workspace to plan against; `make deploy` creates both, in order"
+            )
+            return
+        typer.echo(f"plan: {workspace}")
+        cdktn(environ, "diff", "--skip-synth", workspace)
+
+    guarded(action)
 
 
 @app.command()
 def deploy(env: str = EnvOption, instance: str | None = InstanceOption) -> None:
-    """Deploy the platform stack, then the workspace stack."""
-    guarded(lambda: run_stacks("deploy", env, instance))
+    """Deploy both stacks in one cdktn call: platform, then workspace."""
+
+    def action() -> None:
+        e, environ = prepared(env, instance)
+        stacks = Names.of(e).stacks
+        typer.echo(f"deploy: {', '.join(stacks)}")
+        cdktn(environ, "deploy", "--auto-approve", *stacks)
+
+    guarded(action)
 
 
 @app.command()
 def destroy(env: str = EnvOption, instance: str | None = InstanceOption) -> None:
-    """Destroy the workspace stack, then the platform stack."""
-    guarded(lambda: run_stacks("destroy", env, instance))
+    """Destroy both stacks in one cdktn call: workspace, then platform."""
+
+    def action() -> None:
+        e, environ = prepared(env, instance)
+        stacks = Names.of(e).stacks[::-1]
+        typer.echo(f"destroy: {', '.join(stacks)}")
+        cdktn(environ, "destroy", "--auto-approve", *stacks)
+
+    guarded(action)
+
+
+@app.command()
+def backend(env: str = EnvOption) -> None:
+    """Create the environment's remote state storage, once, before its first deploy."""
+
+    def action() -> None:
+        e = azure_environment(env, None)
+        if e.azure.backend is None:
+            raise Refused(f"environment {e.name!r} keeps local state: it has no azure.backend")
+        bootstrap_backend(e)
+        b = e.azure.backend
+        typer.echo(f"state storage ready: {b.storage_account}/{b.container} in {b.resource_group}")
+
+    guarded(action)
 
 
 if __name__ == "__main__":

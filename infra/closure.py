@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES: tuple[str, ...] = ("jobs/bronze.py", "jobs/silver.py", "jobs/gold.py")
-# The stages read environments/<env>.yaml through this package, which is always uploaded.
+# The Databricks job's one task: bronze, silver and gold from one streaming query.
+JOB_SCRIPT = "jobs/pipeline.py"
+STAGES: tuple[str, ...] = (JOB_SCRIPT,)
+# The job reads environments/<env>.yaml through this package, which is always uploaded.
 SEEDS: tuple[str, ...] = (*STAGES, "environments/__init__.py")
 # Provided by the Databricks Runtime: installing our own copies would fight the runtime's.
 RUNTIME_PROVIDED = frozenset({"pyspark", "delta", "py4j", "pyarrow", "pandas", "numpy"})
@@ -72,8 +74,8 @@ def closure(seeds: tuple[str, ...] = SEEDS, root: Path = ROOT) -> Closure:
             continue
         seen.add(path)
         name = module_name(path, root)
-        # A script also imports from its own folder (sys.path[0] when run as a file).
-        search = [root, path.parent] if path in scripts else [root]
+        # A file that can also run as a script imports from its own folder (sys.path[0]).
+        search = [root, path.parent]
         for imported in imported_names(path.read_text(encoding="utf-8"), name):
             parts = imported.split(".")
             # A package's __init__ runs on any import from it, so every parent is needed.

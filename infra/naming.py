@@ -111,6 +111,11 @@ class Names:
         return f"{self.stem}-pipeline"
 
     @property
+    def job_principal(self) -> str:
+        """The service principal the job runs as."""
+        return f"{self.stem}-job"
+
+    @property
     def warehouse(self) -> str:
         return f"{self.stem}-warehouse"
 
@@ -124,6 +129,11 @@ class Names:
 
     def workspace_stack(self) -> str:
         return f"{self.stem}-workspace"
+
+    @property
+    def stacks(self) -> tuple[str, str]:
+        """Platform first: the workspace stack is configured from the workspace it creates."""
+        return self.platform_stack(), self.workspace_stack()
 
     def checked(self) -> dict[str, str]:
         """The rule-bound names, for tests and for a clear error before Azure rejects one."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktn import AzurermBackend, TerraformOutput, TerraformStack, TerraformVariable
+from cdktn import TerraformOutput, TerraformStack, TerraformVariable
 from cdktn_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktn_provider_azurerm.provider import (
     AzurermProvider,
@@ -11,6 +11,7 @@ from cdktn_provider_azurerm.provider import (
     AzurermProviderFeaturesResourceGroup,
 )
 from cdktn_provider_azurerm.resource_group import ResourceGroup
+from cdktn_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from environments import Environment
@@ -21,6 +22,7 @@ from infra.components.key_vault import LISTEN_SECRET, SEND_SECRET, Vault
 from infra.components.lake_storage import LakeStorage
 from infra.components.monitoring import Monitoring
 from infra.components.network import PrivateNetwork
+from infra.components.state_backend import state_backend
 from infra.naming import Names
 
 # The Entra ID object id of the "AzureDatabricks" application differs per tenant; `infra.cli`
@@ -29,25 +31,12 @@ DATABRICKS_APP_ID = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
 DATABRICKS_SP_VARIABLE = "azure_databricks_sp_object_id"
 
 
-def remote_backend(stack: TerraformStack, env: Environment, key: str) -> None:
-    backend = env.azure.backend
-    if backend is not None:
-        AzurermBackend(
-            stack,
-            resource_group_name=backend.resource_group,
-            storage_account_name=backend.storage_account,
-            container_name=backend.container,
-            key=f"{key}.tfstate",
-            use_azuread_auth=True,
-        )
-
-
 class PlatformStack(TerraformStack):
     def __init__(self, scope: Construct, env: Environment) -> None:
         names = Names.of(env)
         super().__init__(scope, names.platform_stack())
         azure = env.azure
-        remote_backend(self, env, names.platform_stack())
+        state_backend(self, env, names.platform_stack())
         AzurermProvider(
             self,
             "azurerm",
@@ -68,6 +57,7 @@ class PlatformStack(TerraformStack):
                 )
             ],
         )
+        TimeProvider(self, "time")
         client = DataAzurermClientConfig(self, "client")
         databricks_sp = TerraformVariable(
             self,
@@ -93,23 +83,31 @@ class PlatformStack(TerraformStack):
         )
         # The Key Vault-backed secret scope reads as the AzureDatabricks application.
         self.vault.grant("databricks-reader", databricks_sp.string_value, "Key Vault Secrets User")
+        self.workspace = Workspace(self, "databricks", d, network)
+        self.connector = connector
+
+        for id_, target, resource_type in (
+            ("event-hubs", self.event_hubs.namespace.id, "Microsoft.EventHub/namespaces"),
+            ("storage", self.storage.account.id, "Microsoft.Storage/storageAccounts"),
+            (
+                "blob",
+                self.storage.blob_service_id,
+                "Microsoft.Storage/storageAccounts/blobServices",
+            ),
+            ("key-vault", self.vault.vault.id, "Microsoft.KeyVault/vaults"),
+            ("databricks", self.workspace.workspace.id, "Microsoft.Databricks/workspaces"),
+        ):
+            monitoring.collect(f"{id_}-diagnostics", target, resource_type)
+        if network is not None:
+            network.endpoint("dfs", self.storage.account.id, "dfs")
+            network.endpoint("blob", self.storage.account.id, "blob")
+            vault_endpoint = network.endpoint("vault", self.vault.vault.id, "vault")
+            network.endpoint("eventhubs", self.event_hubs.namespace.id, "namespace")
+            self.vault.reachable_through(vault_endpoint, network.links["vault"])
         self.vault.secret("send", SEND_SECRET, self.event_hubs.send_rule.primary_connection_string)
         self.vault.secret(
             "listen", LISTEN_SECRET, self.event_hubs.listen_rule.primary_connection_string
         )
-        self.workspace = Workspace(self, "databricks", d, network)
-        self.connector = connector
-
-        monitoring.collect("event-hubs-diagnostics", self.event_hubs.namespace.id)
-        monitoring.collect("storage-diagnostics", self.storage.account.id, logs=False)
-        monitoring.collect("blob-diagnostics", self.storage.blob_service_id)
-        monitoring.collect("key-vault-diagnostics", self.vault.vault.id)
-        monitoring.collect("databricks-diagnostics", self.workspace.workspace.id, metrics=False)
-        if network is not None:
-            network.endpoint("dfs", self.storage.account.id, "dfs")
-            network.endpoint("blob", self.storage.account.id, "blob")
-            network.endpoint("vault", self.vault.vault.id, "vault")
-            network.endpoint("eventhubs", self.event_hubs.namespace.id, "namespace")
 
         outputs = {
             "resource_group": group.name,

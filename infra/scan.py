@@ -23,6 +23,7 @@ from environments import ConfigError, Environment, load_environment
 from environments.loader import describe
 from infra.naming import Names
 from infra.secret_scan import Finding, find_secrets
+from infra.synthesized import stack_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
@@ -125,10 +126,7 @@ def policy_scan(envs: list[Environment], outdir: Path) -> list[StackResult]:
     results = []
     for env in envs:
         names = Names.of(env)
-        stacks = {
-            s: outdir / "stacks" / s / "cdk.tf.json"
-            for s in (names.platform_stack(), names.workspace_stack())
-        }
+        stacks = {s: stack_dir(s, outdir) / "cdk.tf.json" for s in names.stacks}
         report = checkov(list(stacks.values()), suppressions.for_env(env.name), outdir)
         results += read_report(report, stacks)
     return results

@@ -9,6 +9,7 @@ from __future__ import annotations
 from cdktn import TerraformOutput, TerraformStack
 from cdktn_provider_databricks.permissions import Permissions, PermissionsAccessControl
 from cdktn_provider_databricks.provider import DatabricksProvider
+from cdktn_provider_databricks.secret_acl import SecretAcl
 from constructs import Construct
 
 from contract.tables import GOLD, Locations
@@ -18,37 +19,49 @@ from infra.components.base import Deployment
 from infra.components.dashboard import LakeviewDashboard
 from infra.components.key_vault import LISTEN_SECRET
 from infra.components.lake_storage import CHECKPOINTS, LAKE
-from infra.components.pipeline_job import PipelineJob, stage_parameters
+from infra.components.pipeline_job import PipelineJob, runtime, stage_parameters
+from infra.components.principals import JobPrincipal, ReadersGroup
 from infra.components.secret_scope import KeyVaultScope
 from infra.components.sql_warehouse import SqlWarehouse
+from infra.components.state_backend import state_backend
 from infra.components.unity_catalog import UnityCatalog
 from infra.components.workspace_files import WorkspaceFiles
 from infra.naming import Names
-from infra.platform_stack import PlatformStack, remote_backend
+from infra.platform_stack import PlatformStack
 
 
 class WorkspaceStack(TerraformStack):
     def __init__(self, scope: Construct, env: Environment, platform: PlatformStack) -> None:
         names = Names.of(env)
         super().__init__(scope, names.workspace_stack())
-        remote_backend(self, env, names.workspace_stack())
+        state_backend(self, env, names.workspace_stack())
+        db = env.azure.databricks
         workspace = platform.workspace.workspace
         DatabricksProvider(
             self,
             "databricks",
             host=f"https://{workspace.workspace_url}",
             azure_workspace_resource_id=workspace.id,
+            auth_type=db.auth_type,
         )
         d = Deployment(env, names, platform.storage.account.resource_group_name)
-        group = env.azure.databricks.users_group
         storage = platform.storage
+        readers = ReadersGroup(self, "readers", name=db.users_group)
+        principal = JobPrincipal(self, "job-principal", name=names.job_principal)
 
-        scope_ = KeyVaultScope(
+        secrets = KeyVaultScope(
             self,
             "secret-scope",
             name=names.secret_scope,
             vault_id=platform.vault.vault.id,
             vault_uri=platform.vault.vault.vault_uri,
+        )
+        SecretAcl(
+            self,
+            "job-reads-secrets",
+            scope=secrets.scope.name,
+            principal=principal.application_id,
+            permission="READ",
         )
         catalog = UnityCatalog(
             self,
@@ -57,16 +70,21 @@ class WorkspaceStack(TerraformStack):
             access_connector_id=platform.connector.connector.id,
             lake_url=storage.url(LAKE),
             checkpoints_url=storage.url(CHECKPOINTS),
+            catalog_root=storage.url(LAKE, "_catalog"),
+            readers=readers.name,
+            writer=principal.application_id,
         )
         files = closure()
         uploaded = WorkspaceFiles(self, "files", root=names.workspace_root, files=files)
         locations = Locations(storage.url(LAKE, env.app), storage.url(CHECKPOINTS, env.app))
-        trigger = "continuous" if env.azure.databricks.continuous else "available-now"
+        trigger = "continuous" if db.continuous else "available-now"
         job = PipelineJob(
             self,
             "pipeline",
             d,
             scripts_root=names.workspace_root,
+            spark_version=runtime(self, db),
+            run_as=principal.application_id,
             parameters=stage_parameters(
                 env.name,
                 trigger,
@@ -74,9 +92,9 @@ class WorkspaceStack(TerraformStack):
                 locations.checkpoint_root,
                 platform.event_hubs.bootstrap_servers,
             ),
-            env_vars={env.kafka.connection_string_env: scope_.reference(LISTEN_SECRET)},
+            env_vars={env.kafka.connection_string_env: secrets.reference(LISTEN_SECRET)},
             libraries=pypi_libraries(files.third_party, pinned_versions()),
-            depends_on=[*uploaded.files.values(), catalog.lake, catalog.checkpoints],
+            depends_on=[*uploaded.files.values(), *catalog.grants],
         )
         warehouse = SqlWarehouse(self, "sql-warehouse", d).warehouse
         catalog.gold_table(locations.table(GOLD), warehouse.id)
@@ -88,7 +106,9 @@ class WorkspaceStack(TerraformStack):
             Permissions(
                 self,
                 id_,
-                access_control=[PermissionsAccessControl(group_name=group, permission_level=level)],
+                access_control=[
+                    PermissionsAccessControl(group_name=readers.name, permission_level=level)
+                ],
                 **target,
             )
         gold_name = f"{names.catalog}.{env.app}.{GOLD}"
@@ -99,7 +119,7 @@ class WorkspaceStack(TerraformStack):
             parent_path=names.workspace_root,
             warehouse_id=warehouse.id,
             table=gold_name,
-            group=group,
+            group=readers.name,
         )
         outputs = {
             "job_id": job.job.id,

@@ -10,9 +10,11 @@ A lake is run either by this query or by the separate stages, never both: each k
 Kafka checkpoint, so the other would ingest the topic a second time.
 
 python -m jobs.pipeline --env local [--trigger available-now|continuous]
+The Databricks job runs this file as its one task: one process creates every table it writes.
 """
 
-from __future__ import annotations
+if __package__ in (None, ""):
+    import _bootstrap  # noqa: F401  (run as a script on Databricks)
 
 import threading
 

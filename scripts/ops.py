@@ -3,46 +3,46 @@
 Everything is found by the names the config derives (infra.naming), so nothing deployed needs
 to be written down. The Event Hubs send connection string comes from the deployment's Key Vault
 through the Azure CLI, straight into the simulator's environment; it never touches a file.
-Missing tools or credentials end with one short message and exit code 2.
+Missing tools or credentials end with one short message and exit code 2. DATABRICKS_HOST (with
+the databricks-sdk's own credential variables), when set, names the workspace instead.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
+from itertools import islice
 from pathlib import Path
 
 import typer
 
-from environments import ConfigError, Environment
-from infra.cli import azure_environment
-from infra.components.event_hubs import KAFKA_PORT
+from contract.eventhubs_kafka import kafka_endpoint
+from environments import Environment
+from infra.azure_cli import (
+    EnvOption,
+    Failed,
+    InstanceOption,
+    Refused,
+    az,
+    azure_environment,
+    guarded,
+)
 from infra.components.key_vault import SEND_SECRET
 from infra.naming import Names
 
 ROOT = Path(__file__).resolve().parent.parent
 TERMINAL = {"TERMINATED", "SKIPPED", "INTERNAL_ERROR"}
+STATEMENT_DONE = {"SUCCEEDED", "FAILED", "CANCELED", "CLOSED"}
+# A stopped classic warehouse can take 10+ minutes to start before it runs the statement.
+STATEMENT_TIMEOUT_SECONDS = 20 * 60
+POLL_SECONDS = 15.0
+RECENT_RUNS = 3
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
-
-
-class Refused(Exception):
-    """Tools or credentials missing: one short message, exit code 2."""
-
-
-def az(*args: str, which: Callable[[str], str | None] = shutil.which) -> str:
-    if not which("az"):
-        raise Refused("the Azure CLI (az) is not installed: install it and run `az login`")
-    result = subprocess.run(["az", *args, "-o", "tsv"], capture_output=True, text=True)
-    if result.returncode != 0:
-        message = (result.stderr.strip().splitlines() or ["failed"])[-1]
-        raise Refused(f"az {args[0]} {args[1]}: {message} (did you run `az login`?)")
-    return result.stdout.strip()
 
 
 def subscription_id(env: Environment) -> str:
@@ -57,18 +57,21 @@ def workspace_resource_id(subscription: str, names: Names) -> str:
 
 
 def workspace_client(env: Environment):
-    """databricks-sdk resolves the workspace URL from its Azure resource id."""
+    """DATABRICKS_HOST names the workspace directly (the SDK reads it and its credentials itself);
+    otherwise databricks-sdk resolves the URL from the workspace's Azure resource id."""
     from databricks.sdk import WorkspaceClient
 
-    resource_id = workspace_resource_id(subscription_id(env), Names.of(env))
     try:
+        if os.environ.get("DATABRICKS_HOST"):
+            return WorkspaceClient()
+        resource_id = workspace_resource_id(subscription_id(env), Names.of(env))
         return WorkspaceClient(azure_workspace_resource_id=resource_id)
     except ValueError as exc:
         raise Refused(f"no Databricks credentials: {str(exc).splitlines()[0]}") from None
 
 
 def simulator_command(env: Environment, extra: list[str]) -> list[str]:
-    servers = f"{Names.of(env).eventhub_namespace}.servicebus.windows.net:{KAFKA_PORT}"
+    servers = kafka_endpoint(Names.of(env).eventhub_namespace)
     return [
         sys.executable,
         *("-m", "simulator", "--env", env.name, "--transport", "kafka"),
@@ -112,6 +115,46 @@ def follow(get_run: Callable, run_id: int, sleep: Callable[[float], None], inter
         sleep(interval)
 
 
+def await_statement(
+    get_statement: Callable,
+    response,
+    sleep: Callable[[float], None],
+    interval: float,
+    timeout: float,
+):
+    """Poll a statement still queued or running when the execute call returned, printing each new
+    state; returns the finished statement, or None when `timeout` seconds ran out."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while (state := response.status.state.value) not in STATEMENT_DONE:
+        if state != last:
+            typer.echo(f"statement {response.statement_id}: {state}")
+            last = state
+        if time.monotonic() >= deadline:
+            return None
+        sleep(interval)
+        response = get_statement(response.statement_id)
+    if last:
+        typer.echo(f"statement {response.statement_id}: {state}")
+    return response
+
+
+def continuous_status(w, name: str, job_id: int, continuous) -> int:
+    """A continuous job keeps its one run going itself: report that run instead of starting one."""
+    active = next(iter(w.jobs.list_runs(job_id=job_id, active_only=True, limit=1)), None)
+    if active:
+        typer.echo(f"{name} is continuous: run {active.run_id}: {state_line(active)}")
+        return 0 if state_line(active) == "RUNNING" else 1
+    if continuous.pause_status and continuous.pause_status.value == "PAUSED":
+        typer.echo(f"{name} is continuous and paused: resume it in the workspace (Jobs > Resume)")
+    else:
+        typer.echo(
+            f"{name} is continuous and unpaused but no run is active: Databricks starts one "
+            "shortly, with a growing delay after failed runs (see the job's run history)"
+        )
+    return 1
+
+
 def gold_count(rows: Iterable[list[str]] | None) -> int:
     rows = list(rows or [])
     if len(rows) != 1:
@@ -119,17 +162,31 @@ def gold_count(rows: Iterable[list[str]] | None) -> int:
     return int(rows[0][0])
 
 
-def guarded(action: Callable[[], int | None]) -> None:
-    try:
-        code = action()
-    except (ConfigError, Refused) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    raise typer.Exit(code or 0)
+def count_rows(sql, warehouse_id: str, table: str) -> int:
+    """COUNT(*) through the warehouse, waiting while a stopped warehouse starts."""
+    from databricks.sdk.service.sql import ExecuteStatementRequestOnWaitTimeout
 
-
-EnvOption = typer.Option(..., "--env", help="Environment name (environments/<env>.yaml)")
-InstanceOption = typer.Option(None, "--instance", envvar="INSTANCE", help="A copy of dev")
+    response = sql.execute_statement(
+        warehouse_id=warehouse_id,
+        statement=f"SELECT COUNT(*) FROM {table}",
+        wait_timeout="50s",
+        on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CONTINUE,
+    )
+    done = await_statement(
+        sql.get_statement, response, time.sleep, POLL_SECONDS, STATEMENT_TIMEOUT_SECONDS
+    )
+    if done is None:
+        sql.cancel_execution(response.statement_id)
+        raise Failed(
+            f"no count of {table} after {STATEMENT_TIMEOUT_SECONDS / 60:g} min (is the warehouse "
+            "still starting?): the statement was cancelled"
+        )
+    state, error = done.status.state.value, done.status.error
+    if state != "SUCCEEDED":
+        raise Failed(
+            f"counting {table}: statement {state}: {error.message if error else 'no message'}"
+        )
+    return gold_count(done.result.data_array if done.result else None)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -151,15 +208,24 @@ def simulate(ctx: typer.Context, env: str = EnvOption, instance: str | None = In
 
 @app.command()
 def run(env: str = EnvOption, instance: str | None = InstanceOption):
-    """Trigger the pipeline job now and follow it to the end."""
+    """Trigger the pipeline job now, follow it to the end: exit 0 on SUCCESS, else 1.
+
+    A continuous job is never triggered (Databricks keeps its one run going).
+    Instead: its active run's state, exit 0 if RUNNING, else 1; or, with no
+    active run, whether the job is paused and how to resume it, exit 1.
+    """
 
     def action() -> int:
         e = azure_environment(env, instance)
         w = workspace_client(e)
-        job = find_job(w, Names.of(e).job)
+        name = Names.of(e).job
+        job = find_job(w, name)
+        continuous = w.jobs.get(job.job_id).settings.continuous
+        if continuous:
+            return continuous_status(w, name, job.job_id, continuous)
         run_id = w.jobs.run_now(job_id=job.job_id).run_id
-        typer.echo(f"started run {run_id} of {Names.of(e).job}")
-        final = follow(lambda i: w.jobs.get_run(run_id=i), run_id, time.sleep)
+        typer.echo(f"started run {run_id} of {name}")
+        final = follow(lambda i: w.jobs.get_run(run_id=i), run_id, time.sleep, POLL_SECONDS)
         return 0 if final.state.result_state and final.state.result_state.value == "SUCCESS" else 1
 
     guarded(action)
@@ -167,7 +233,12 @@ def run(env: str = EnvOption, instance: str | None = InstanceOption):
 
 @app.command()
 def smoke(env: str = EnvOption, instance: str | None = InstanceOption):
-    """The job exists, its last runs, and gold's row count through the SQL warehouse."""
+    """The job exists, its last runs, and gold's row count through the SQL warehouse.
+
+    Waits up to 20 minutes for the count while a stopped warehouse starts,
+    printing the statement's states; a failed statement or running out of
+    time ends with one line and exit 1.
+    """
 
     def action() -> int:
         e = azure_environment(env, instance)
@@ -175,15 +246,13 @@ def smoke(env: str = EnvOption, instance: str | None = InstanceOption):
         w = workspace_client(e)
         job = find_job(w, names.job)
         typer.echo(f"job {names.job}: id {job.job_id}")
-        for past in w.jobs.list_runs(job_id=job.job_id, limit=3):
+        # `limit` is only the page size: the SDK's iterator would follow every page.
+        recent = w.jobs.list_runs(job_id=job.job_id, limit=RECENT_RUNS)
+        for past in islice(recent, RECENT_RUNS):
             typer.echo(f"  run {past.run_id}: {state_line(past)}")
         warehouse = find_warehouse(w, names.warehouse)
         table = f"{names.catalog}.{e.app}.gold_order_minutes"
-        response = w.statement_execution.execute_statement(
-            warehouse_id=warehouse.id, statement=f"SELECT COUNT(*) FROM {table}", wait_timeout="50s"
-        )
-        rows = response.result.data_array if response.result else None
-        count = gold_count(rows)
+        count = count_rows(w.statement_execution, warehouse.id, table)
         typer.echo(f"{table}: {count} rows")
         return 0 if count > 0 else 1
 

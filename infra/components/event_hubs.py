@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from cdktn_provider_azurerm.eventhub import Eventhub
 from cdktn_provider_azurerm.eventhub_authorization_rule import EventhubAuthorizationRule
-from cdktn_provider_azurerm.eventhub_consumer_group import EventhubConsumerGroup
 from cdktn_provider_azurerm.eventhub_namespace import EventhubNamespace
 from constructs import Construct
 
+from contract.eventhubs_kafka import kafka_endpoint
 from infra.components.base import Deployment
-
-KAFKA_PORT = 9093
 
 
 class EventHubs(Construct):
@@ -47,9 +45,9 @@ class EventHubs(Construct):
             "namespace_name": self.namespace.name,
             "resource_group_name": d.resource_group,
         }
-        self.consumer_group = EventhubConsumerGroup(
-            self, "pipeline", name=d.env.kafka.consumer_group, **hub
-        )
+        # No consumer group resource: Kafka clients' groups are created by the service as they
+        # join and have a quota of their own ("Event Hubs quotas": Kafka consumer groups per
+        # namespace), and Spark's Kafka source names its own (kafka.consumer_group is its prefix).
         self.send_rule = EventhubAuthorizationRule(
             self, "send", name="simulator-send", send=True, listen=False, manage=False, **hub
         )
@@ -59,4 +57,4 @@ class EventHubs(Construct):
 
     @property
     def bootstrap_servers(self) -> str:
-        return f"{self.namespace.name}.servicebus.windows.net:{KAFKA_PORT}"
+        return kafka_endpoint(self.namespace.name)

@@ -86,8 +86,9 @@ class LakeStorage(Construct):
         )
 
     def url(self, container: str, path: str = "") -> str:
-        base = f"abfss://{container}@{self.account.name}.dfs.core.windows.net/"
-        return base + path.strip("/")
+        """The container's root ends in "/"; a path inside it never has a doubled or final one."""
+        parts = [p for p in path.split("/") if p]
+        return f"abfss://{container}@{self.account.name}.dfs.core.windows.net/" + "/".join(parts)
 
     @property
     def blob_service_id(self) -> str:

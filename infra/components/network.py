@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 
+from cdktn_provider_azurerm.nat_gateway import NatGateway
+from cdktn_provider_azurerm.nat_gateway_public_ip_association import (
+    NatGatewayPublicIpAssociation,
+)
 from cdktn_provider_azurerm.network_security_group import NetworkSecurityGroup
 from cdktn_provider_azurerm.private_dns_zone import PrivateDnsZone
 from cdktn_provider_azurerm.private_dns_zone_virtual_network_link import (
@@ -14,11 +18,13 @@ from cdktn_provider_azurerm.private_endpoint import (
     PrivateEndpointPrivateDnsZoneGroup,
     PrivateEndpointPrivateServiceConnection,
 )
+from cdktn_provider_azurerm.public_ip import PublicIp
 from cdktn_provider_azurerm.subnet import (
     Subnet,
     SubnetDelegation,
     SubnetDelegationServiceDelegation,
 )
+from cdktn_provider_azurerm.subnet_nat_gateway_association import SubnetNatGatewayAssociation
 from cdktn_provider_azurerm.subnet_network_security_group_association import (
     SubnetNetworkSecurityGroupAssociation,
 )
@@ -68,7 +74,9 @@ class PrivateNetwork(Construct):
             "databricks-container", container, delegated=True
         )
         self.endpoints, _ = self._subnet("private-endpoints", endpoints, delegated=False)
+        self._egress(self.host, self.container)
         self.zones = {}
+        self.links = {}
         for subresource, zone in DNS_ZONES.items():
             self.zones[subresource] = PrivateDnsZone(
                 self,
@@ -77,13 +85,47 @@ class PrivateNetwork(Construct):
                 resource_group_name=d.resource_group,
                 tags=d.tags,
             )
-            PrivateDnsZoneVirtualNetworkLink(
+            self.links[subresource] = PrivateDnsZoneVirtualNetworkLink(
                 self,
                 f"link-{subresource}",
                 name=f"{d.names.stem}-{subresource}",
                 private_dns_zone_id=self.zones[subresource].id,
                 virtual_network_id=self.vnet.id,
                 tags=d.tags,
+            )
+
+    def _egress(self, *subnets: Subnet) -> None:
+        """The clusters' one way out (control plane relay, PyPI): a NAT gateway.
+
+        The subnets have no default outbound access and the nodes no public IP (secure cluster
+        connectivity), so without an explicit egress a cluster cannot start.
+        """
+        d = self._d
+        address = PublicIp(
+            self,
+            "egress-ip",
+            name=f"pip-{d.names.stem}-egress",
+            location=d.location,
+            resource_group_name=d.resource_group,
+            allocation_method="Static",
+            sku="Standard",
+            tags=d.tags,
+        )
+        self.nat = NatGateway(
+            self,
+            "egress",
+            name=f"ng-{d.names.stem}",
+            location=d.location,
+            resource_group_name=d.resource_group,
+            sku_name="Standard",
+            tags=d.tags,
+        )
+        NatGatewayPublicIpAssociation(
+            self, "egress-address", nat_gateway_id=self.nat.id, public_ip_address_id=address.id
+        )
+        for subnet in subnets:
+            SubnetNatGatewayAssociation(
+                self, f"{subnet.node.id}-egress", subnet_id=subnet.id, nat_gateway_id=self.nat.id
             )
 
     def _subnet(self, name: str, prefix: str, *, delegated: bool):

@@ -1,31 +1,51 @@
-"""The bronze -> silver -> gold job: one job cluster, scheduled or continuous per the config.
+"""The bronze -> silver -> gold job: one task, one job cluster, scheduled or continuous.
 
-Scheduled runs chain the stages with availableNow triggers; continuous runs start all three
-streaming stages at once (a never-ending stage would block the next one's dependency).
+The task runs `jobs/pipeline.py`, the three layers from one streaming query: locally it is the
+faster way (README, Benchmarks), and one process creates every table it writes, so no two
+tasks race to create the same table on a first start. It runs as its own service principal.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+
+from cdktn_provider_databricks.data_databricks_spark_version import DataDatabricksSparkVersion
 from cdktn_provider_databricks.job import (
     Job,
     JobContinuous,
     JobEmailNotifications,
     JobJobCluster,
     JobJobClusterNewCluster,
+    JobRunAs,
     JobSchedule,
     JobTask,
-    JobTaskDependsOn,
     JobTaskLibrary,
     JobTaskLibraryPypi,
     JobTaskSparkPythonTask,
 )
 from constructs import Construct
 
+from environments.model import DatabricksSettings
+from infra.closure import JOB_SCRIPT
 from infra.components.base import Deployment
 from jobs.session import cluster_static_conf
 
-STAGES = ("bronze", "silver", "gold")
+TASK = "pipeline"
 CLUSTER = "pipeline"
+
+
+def runtime(scope: Construct, db: DatabricksSettings) -> str:
+    """The configured runtime key, or the workspace's LTS runtime for the local Spark minor.
+
+    Looked up at deploy time, so the job never runs a beta by a guessed key; no match fails the
+    plan instead (Databricks Runtime 18 LTS is Spark 4.1, Scala 2.13).
+    """
+    if db.spark_version:
+        return db.spark_version
+    spark = ".".join(importlib.metadata.version("pyspark").split(".")[:2])
+    return DataDatabricksSparkVersion(
+        scope, "runtime", long_term_support=True, spark_version=spark, scala="2.13"
+    ).id
 
 
 def stage_parameters(
@@ -59,6 +79,8 @@ class PipelineJob(Construct):
         d: Deployment,
         *,
         scripts_root: str,
+        spark_version: str,
+        run_as: str,
         parameters: list[str],
         env_vars: dict[str, str],
         libraries: tuple[str, ...],
@@ -68,7 +90,7 @@ class PipelineJob(Construct):
         db = d.azure.databricks
         continuous = db.continuous
         cluster = JobJobClusterNewCluster(
-            spark_version=db.spark_version,
+            spark_version=spark_version,
             node_type_id=db.node_type,
             num_workers=db.workers,
             data_security_mode="SINGLE_USER",  # Unity Catalog paths need a dedicated cluster
@@ -85,30 +107,25 @@ class PipelineJob(Construct):
                 "retry_on_timeout": True,
             }
         )
-        tasks = []
-        for i, stage in enumerate(STAGES):
-            upstream = [] if continuous or i == 0 else [JobTaskDependsOn(task_key=STAGES[i - 1])]
-            tasks.append(
-                JobTask(
-                    task_key=stage,
-                    job_cluster_key=CLUSTER,
-                    depends_on=upstream or None,
-                    spark_python_task=JobTaskSparkPythonTask(
-                        python_file=f"{scripts_root}/jobs/{stage}.py",
-                        source="WORKSPACE",
-                        parameters=parameters,
-                    ),
-                    library=[JobTaskLibrary(pypi=JobTaskLibraryPypi(package=p)) for p in libraries],
-                    timeout_seconds=db.timeout_seconds,
-                    **retries,
-                )
-            )
+        task = JobTask(
+            task_key=TASK,
+            job_cluster_key=CLUSTER,
+            spark_python_task=JobTaskSparkPythonTask(
+                python_file=f"{scripts_root}/{JOB_SCRIPT}",
+                source="WORKSPACE",
+                parameters=parameters,
+            ),
+            library=[JobTaskLibrary(pypi=JobTaskLibraryPypi(package=p)) for p in libraries],
+            timeout_seconds=db.timeout_seconds,
+            **retries,
+        )
         self.job = Job(
             self,
             "job",
             name=d.names.job,
             job_cluster=[JobJobCluster(job_cluster_key=CLUSTER, new_cluster=cluster)],
-            task=tasks,
+            task=[task],
+            run_as=JobRunAs(service_principal_name=run_as),
             schedule=JobSchedule(quartz_cron_expression=db.schedule, timezone_id="UTC")
             if db.schedule
             else None,

@@ -31,6 +31,9 @@ def ddl_columns(ddl: str) -> list[tuple[str, str]]:
 
 
 class UnityCatalog(Construct):
+    """Least privilege: the job's principal reads and writes the two containers and the schema;
+    readers get the catalog and schema to browse and SELECT on gold, never the files beneath."""
+
     def __init__(
         self,
         scope: Construct,
@@ -40,10 +43,14 @@ class UnityCatalog(Construct):
         access_connector_id: str,
         lake_url: str,
         checkpoints_url: str,
+        catalog_root: str,
+        readers: str,
+        writer: str,
     ) -> None:
         super().__init__(scope, id_)
+        self._readers, self._writer = readers, writer
+        self.grants: list[Grants] = []
         throwaway = d.azure.throwaway
-        group = d.azure.databricks.users_group
         prefix = d.names.uc_prefix
         # A private lake is unreachable from the control plane, where validation runs.
         private = {"skip_validation": d.azure.private_networking}
@@ -58,57 +65,70 @@ class UnityCatalog(Construct):
             force_destroy=throwaway,
             **private,
         )
-        self.lake = ExternalLocation(
-            self,
-            "lake",
-            name=f"{prefix}-lake",
-            url=lake_url,
-            credential_name=credential.name,
-            force_destroy=throwaway,
-            **private,
-        )
-        self.checkpoints = ExternalLocation(
-            self,
-            "checkpoints",
-            name=f"{prefix}-checkpoints",
-            url=checkpoints_url,
-            credential_name=credential.name,
-            force_destroy=throwaway,
-            **private,
+        self.lake, self.checkpoints = (
+            ExternalLocation(
+                self,
+                kind,
+                name=f"{prefix}-{kind}",
+                url=url,
+                credential_name=credential.name,
+                force_destroy=throwaway,
+                **private,
+            )
+            for kind, url in (("lake", lake_url), ("checkpoints", checkpoints_url))
         )
         self.catalog = Catalog(
             self,
             "catalog",
             name=d.names.catalog,
-            storage_root=f"{lake_url}/_catalog",
+            storage_root=catalog_root,
             force_destroy=throwaway,
             depends_on=[self.lake],
         )
         self.schema = Schema(
             self, "schema", catalog_name=self.catalog.name, name=d.env.app, force_destroy=throwaway
         )
-        Grants(
-            self,
+        self._grant(
             "catalog-grants",
             catalog=self.catalog.name,
-            grant=[GrantsGrant(principal=group, privileges=["USE_CATALOG"])],
+            readers=["USE_CATALOG"],
+            writer=["USE_CATALOG"],
         )
-        Grants(
-            self,
+        self._grant(
             "schema-grants",
             schema=f"{self.catalog.name}.{self.schema.name}",
-            grant=[GrantsGrant(principal=group, privileges=["USE_SCHEMA", "SELECT"])],
+            readers=["USE_SCHEMA"],
+            writer=["USE_SCHEMA", "CREATE_TABLE", "SELECT", "MODIFY"],
         )
-        Grants(
+        for location in (self.lake, self.checkpoints):
+            self._grant(
+                f"{location.node.id}-grants",
+                external_location=location.name,
+                writer=["READ_FILES", "WRITE_FILES"],
+            )
+
+    def _grant(
+        self,
+        id_: str,
+        *,
+        readers: tuple[str, ...] = (),
+        writer: tuple[str, ...] = (),
+        **securable: str,
+    ) -> Grants:
+        """One authoritative grant list per securable, for both principals."""
+        grants = [(self._readers, readers), (self._writer, writer)]
+        grant = Grants(
             self,
-            "lake-grants",
-            external_location=self.lake.name,
-            grant=[GrantsGrant(principal=group, privileges=["READ_FILES"])],
+            id_,
+            grant=[GrantsGrant(principal=p, privileges=list(v)) for p, v in grants if v],
+            **securable,
         )
+        self.grants.append(grant)
+        return grant
 
     def gold_table(self, location: str, warehouse_id: str) -> SqlTable:
         """Created empty with the contract's layout; the gold job appends to the same Delta log."""
-        return SqlTable(
+        table = SqlTable(
             self,
             "gold",
             catalog_name=self.catalog.name,
@@ -122,6 +142,5 @@ class UnityCatalog(Construct):
             warehouse_id=warehouse_id,
             depends_on=[self.lake],
         )
-
-    def table_name(self, table: str) -> str:
-        return f"{self.catalog.name}.{self.schema.name}.{table}"
+        self._grant("gold-grants", table=table.id, readers=["SELECT"], writer=["SELECT", "MODIFY"])
+        return table

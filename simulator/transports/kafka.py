@@ -27,7 +27,6 @@ from simulator.transports import (
 )
 
 LOCAL_COMPRESSION = "lz4"
-EVENT_HUBS_KAFKA_PORT = 9093
 
 # librdkafka's own log lines would repeat what error_cb reports once, in a shorter form.
 _QUIET = logging.getLogger("simulator.librdkafka")
@@ -74,7 +73,7 @@ def producer_config(
                 + " or ".join(eventhubs_kafka.COMPRESSIONS)
             )
         conn = connection_string(kafka, environ)
-        servers = servers or f"{namespace_host(conn)}:{EVENT_HUBS_KAFKA_PORT}"
+        servers = servers or f"{namespace_host(conn)}:{eventhubs_kafka.KAFKA_PORT}"
         config |= eventhubs_kafka.librdkafka_producer_settings() | {
             "security.protocol": "SASL_SSL",
             "sasl.mechanism": "PLAIN",

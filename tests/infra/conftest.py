@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from environments import load_environment
 from infra.app import azure_environments, build
 from infra.naming import Names
+from infra.synthesized import stack_json
 
 
 class Synth:
@@ -17,9 +17,8 @@ class Synth:
         self.outdir = outdir
 
     def stack(self, env_name: str, kind: str) -> dict:
-        names = Names.of(load_environment(env_name))
-        stack = names.platform_stack() if kind == "platform" else names.workspace_stack()
-        return json.loads((self.outdir / "stacks" / stack / "cdk.tf.json").read_text())
+        platform, workspace = Names.of(load_environment(env_name)).stacks
+        return stack_json(platform if kind == "platform" else workspace, self.outdir)
 
     def resources(self, env_name: str, kind: str, rtype: str) -> list[dict]:
         return list(self.stack(env_name, kind)["resource"].get(rtype, {}).values())

@@ -22,15 +22,12 @@ def test_uploaded_set_is_complete():
     """Every import of every uploaded module is stdlib, installed third-party, or uploaded."""
     found = closure()
     uploaded = set(found.files)
-    scripts = {s for s in STAGES if (ROOT / s).is_file()}
     for relative in (f for f in found.files if f.endswith(".py")):
         path = ROOT / relative
         module = ".".join(Path(relative).with_suffix("").parts).removesuffix(".__init__")
         for name in imported_names(path.read_text(), module):
             top = name.split(".")[0]
-            local = module_file(name, ROOT) or (
-                module_file(name, path.parent) if relative in scripts else None
-            )
+            local = module_file(name, ROOT) or module_file(name, path.parent)
             if local is not None:
                 assert local.relative_to(ROOT).as_posix() in uploaded, (relative, name)
             elif module_file(top, ROOT) is None:

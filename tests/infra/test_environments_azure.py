@@ -1,7 +1,6 @@
 import pytest
 
-from environments import ConfigError, load_environment, parse_environment
-from infra.app import with_instance
+from environments import ConfigError, load_environment, parse_environment, with_instance
 
 
 def write(tmp_path, text):
@@ -11,18 +10,22 @@ def write(tmp_path, text):
 
 
 BASE = """
-name: x
+name: xy
 kafka: {security_protocol: SASL_SSL, connection_string_env: EVENTHUB_CONNECTION_STRING}
 pipeline: {}
 azure:
   owner: me
   cost_center: cc
   throwaway: false
+  backend: {resource_group: rg-state, storage_account: ststate}
 """
 
 
 def test_private_networking_needs_a_classic_warehouse(tmp_path):
-    text = BASE + "  private_networking: true\n  key_vault: {secrets_expire_on: 2027-01-01}\n"
+    text = BASE + (
+        "  private_networking: true\n  key_vault: {secrets_expire_on: 2027-01-01}\n"
+        "  network: {deployer_cidrs: [20.42.0.0/28]}\n"
+    )
     with pytest.raises(ConfigError, match="warehouse_serverless"):
         parse_environment(write(tmp_path, text))
 
@@ -30,6 +33,42 @@ def test_private_networking_needs_a_classic_warehouse(tmp_path):
 def test_secrets_need_an_expiry_date(tmp_path):
     with pytest.raises(ConfigError, match="key_vault.secrets_expire_on"):
         parse_environment(write(tmp_path, BASE))
+
+
+def test_an_environment_that_is_not_throwaway_needs_remote_state(tmp_path):
+    text = BASE.replace("  backend: {resource_group: rg-state, storage_account: ststate}\n", "")
+    text += "  key_vault: {secrets_expire_on: 2027-01-01}\n"
+    with pytest.raises(ConfigError, match="azure: backend: an environment that is not throwaway"):
+        parse_environment(write(tmp_path, text))
+
+
+def test_private_networking_needs_the_deployer_address(tmp_path):
+    text = BASE + "  private_networking: true\n  key_vault: {secrets_expire_on: 2027-01-01}\n"
+    text += "  databricks: {warehouse_serverless: false}\n"
+    with pytest.raises(ConfigError, match="private_networking needs network.deployer_cidrs"):
+        parse_environment(write(tmp_path, text))
+    bad = text + "  network: {deployer_cidrs: [not-an-ip]}\n"
+    with pytest.raises(ConfigError, match="azure.network.deployer_cidrs: .*not-an-ip"):
+        parse_environment(write(tmp_path, bad))
+
+
+@pytest.mark.parametrize("minutes", [0, 5, 9, 31])
+def test_warehouse_auto_stop_is_what_the_api_takes_and_our_cost_policy_allows(tmp_path, minutes):
+    text = BASE + "  key_vault: {secrets_expire_on: 2027-01-01}\n"
+    text += f"  databricks: {{warehouse_auto_stop_minutes: {minutes}}}\n"
+    with pytest.raises(ConfigError, match="warehouse_auto_stop_minutes"):
+        parse_environment(write(tmp_path, text))
+
+
+def test_the_runtime_is_looked_up_unless_pinned_and_auth_is_entra_id_only(tmp_path):
+    assert load_environment("dev").azure.databricks.spark_version is None
+    text = BASE + "  key_vault: {secrets_expire_on: 2027-01-01}\n"
+    with pytest.raises(ConfigError, match="databricks.auth_type"):
+        parse_environment(write(tmp_path, text + "  databricks: {auth_type: pat}\n"))
+    pinned = parse_environment(
+        write(tmp_path, text + "  databricks: {spark_version: 18.x-scala2.13}\n")
+    )
+    assert pinned.azure.databricks.spark_version == "18.x-scala2.13"
 
 
 def test_address_space_is_checked(tmp_path):

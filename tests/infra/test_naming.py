@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from environments import load_environment
-from infra.app import azure_environments, with_instance
+from environments import load_environment, with_instance
+from infra.app import azure_environments
 from infra.naming import RULES, Names, suffix, violations
 
 

@@ -127,29 +127,31 @@ def test_job_reads_the_listen_secret_by_reference(synth, env):
     assert env_vars["EVENTHUB_CONNECTION_STRING"].startswith("{{secrets/")
     assert env_vars["EVENTHUB_CONNECTION_STRING"].endswith("/eventhub-listen}}")
     assert job["max_concurrent_runs"] == 1
-    assert [t["task_key"] for t in job["task"]] == ["bronze", "silver", "gold"]
-    for task in job["task"]:
-        params = task["spark_python_task"]["parameters"]
-        assert params[params.index("--lake-root") + 1].startswith("abfss://lake@")
-        assert params[params.index("--bootstrap-servers") + 1].endswith(
-            ".servicebus.windows.net:9093"
-        )
-        packages = {lib["pypi"]["package"].split("==")[0] for lib in task["library"]}
-        assert {"pydantic", "pyyaml"} <= packages
+    (task,) = job["task"]
+    params = task["spark_python_task"]["parameters"]
+    assert params[params.index("--lake-root") + 1].startswith("abfss://lake@")
+    assert params[params.index("--bootstrap-servers") + 1].endswith(".servicebus.windows.net:9093")
+    packages = {lib["pypi"]["package"].split("==")[0] for lib in task["library"]}
+    assert {"pydantic", "pyyaml"} <= packages
 
 
-def test_dev_is_scheduled_in_a_chain_prod_runs_continuously(synth):
+@pytest.mark.parametrize("env", ENVS)
+def test_one_task_runs_the_one_query_pipeline_so_one_process_creates_every_table(synth, env):
+    (task,) = synth.one(env, "workspace", "databricks_job")["task"]
+    assert task["spark_python_task"]["python_file"].endswith("/jobs/pipeline.py")
+    assert "depends_on" not in task
+
+
+def test_dev_is_scheduled_prod_runs_continuously(synth):
     dev = synth.one("dev", "workspace", "databricks_job")
     assert (
         dev["schedule"]["quartz_cron_expression"]
         == load_environment("dev").azure.databricks.schedule
     )
-    assert dev["task"][1]["depends_on"] == [{"task_key": "bronze"}]
     assert "available-now" in dev["task"][0]["spark_python_task"]["parameters"]
     assert all(t["max_retries"] >= 1 and t["timeout_seconds"] > 0 for t in dev["task"])
     prod = synth.one("prod", "workspace", "databricks_job")
     assert "schedule" not in prod and prod["continuous"]["task_retry_mode"] == "ON_FAILURE"
-    assert all("depends_on" not in t for t in prod["task"])
     assert "continuous" in prod["task"][0]["spark_python_task"]["parameters"]
     assert (
         prod["job_cluster"][0]["new_cluster"]["num_workers"]
