@@ -3,6 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 ENV ?= local
+DURATION ?= 60
 export PYTHONDONTWRITEBYTECODE := 1
 # The project's own Node (from `make setup`) first: jsii, under the CDK bindings, runs `node`.
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
@@ -64,8 +65,8 @@ backend: setup ## Create ENV's remote Terraform state storage (once, before its 
 scan: setup ## Policy scan (checkov) and secret scan of every environment's synthesized stacks
 	@$(PY) -m infra.scan
 
-simulate: setup ## Send orders to ENV's deployed Event Hubs
-	@$(PY) -m scripts.ops simulate --env $(ENV)
+simulate: setup ## Send DURATION seconds (60) of orders to ENV's deployed Event Hubs
+	@$(PY) -m scripts.ops simulate --env $(ENV) --duration $(DURATION)
 
 run: setup ## Trigger ENV's pipeline job now and follow it to the end
 	@$(PY) -m scripts.ops run --env $(ENV)

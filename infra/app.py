@@ -13,6 +13,7 @@ from cdktn import App
 
 from environments import Environment, available, load_environment, with_instance
 from infra.platform_stack import PlatformStack
+from infra.synthesized import outdir
 from infra.workspace_stack import WorkspaceStack
 
 
@@ -35,7 +36,8 @@ def selected() -> list[Environment]:
 
 
 def main() -> None:
-    build(selected(), os.environ.get("CDKTF_OUTDIR", "cdktf.out")).synth()
+    # cdktn tells the app where to write; run by hand, it writes where cdktn would.
+    build(selected(), os.environ.get("CDKTF_OUTDIR") or outdir()).synth()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import typer
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from environments import Environment
 from infra.azure_cli import EnvOption, InstanceOption, Refused, az, azure_environment, guarded
@@ -27,6 +28,8 @@ from infra.platform_stack import DATABRICKS_APP_ID, DATABRICKS_SP_VARIABLE
 from infra.synthesized import LOCAL_STATE_DIR, ROOT, outdir, stack_dir
 
 CDKTN = ROOT / ".tools" / "bin" / "cdktn"
+# How long `make backend` waits for the deployer's data role on the state storage.
+DATA_ROLE_WAIT_SECONDS = 15 * 60
 # The platform output that says its stack has been applied (the workspace stack reads it).
 PLATFORM_DEPLOYED_OUTPUT = "workspace_url"
 
@@ -155,13 +158,37 @@ def bootstrap_backend(env: Environment) -> None:
        "--delete-retention-days", "30", "--enable-container-delete-retention", "true",
        "--container-delete-retention-days", "30", "--query", "id")  # fmt: skip
     scope = az("storage", "account", "show", *account, "--query", "id")
-    deployer = az("ad", "signed-in-user", "show", "--query", "id")
+    deployer, kind = signed_in_principal()
     az("role", "assignment", "create", "--assignee-object-id", deployer,
-       "--assignee-principal-type", "User", "--role", "Storage Blob Data Contributor",
+       "--assignee-principal-type", kind, "--role", "Storage Blob Data Contributor",
        "--scope", scope, "--query", "id")  # fmt: skip
     az("storage", "container-rm", "create", "--storage-account", backend.storage_account,
        "--resource-group", backend.resource_group, "--name", backend.container,
        "--public-access", "off", "--query", "id")  # fmt: skip
+    typer.echo("waiting for the data role to reach the storage (usually a few minutes)")
+    wait_for_data_role(backend.storage_account, backend.container)
+
+
+def signed_in_principal() -> tuple[str, str]:
+    """Object id and principal type of whoever `az` is logged in as: a person or a CI identity."""
+    if az("account", "show", "--query", "user.type") == "servicePrincipal":
+        client_id = az("account", "show", "--query", "user.name")
+        return az("ad", "sp", "show", "--id", client_id, "--query", "id"), "ServicePrincipal"
+    return az("ad", "signed-in-user", "show", "--query", "id"), "User"
+
+
+def wait_for_data_role(account: str, container: str, attempts: Retrying | None = None) -> None:
+    """A new role assignment takes minutes to apply: terraform init must not meet a 403."""
+    attempts = attempts or Retrying(
+        stop=stop_after_delay(DATA_ROLE_WAIT_SECONDS),
+        wait=wait_fixed(15),
+        retry=retry_if_exception_type(Refused),
+        reraise=True,
+    )
+    for attempt in attempts:
+        with attempt:
+            az("storage", "blob", "list", "--account-name", account, "--container-name",
+               container, "--auth-mode", "login", "--num-results", "1")  # fmt: skip
 
 
 @app.command()

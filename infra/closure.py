@@ -1,4 +1,4 @@
-"""Which repository files the Databricks job needs: the stage scripts and everything they import.
+"""Which repository files the Databricks job needs: its script and everything it imports.
 
 Found by following `import` statements (ast, no execution) from the stage files through the
 repository's own packages. Anything else imported is stdlib or third-party; third-party
@@ -63,7 +63,7 @@ def module_name(path: Path, root: Path) -> str:
 
 
 def closure(seeds: tuple[str, ...] = SEEDS, root: Path = ROOT) -> Closure:
-    """Stage files that do not exist yet are skipped: the set grows as the jobs land."""
+    """Seeds that do not exist are skipped."""
     scripts = {root / s for s in seeds if (root / s).is_file()}
     todo = list(scripts)
     seen: set[Path] = set()

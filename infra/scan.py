@@ -23,9 +23,8 @@ from environments import ConfigError, Environment, load_environment
 from environments.loader import describe
 from infra.naming import Names
 from infra.secret_scan import Finding, find_secrets
-from infra.synthesized import stack_dir
+from infra.synthesized import ROOT, stack_dir
 
-ROOT = Path(__file__).resolve().parent.parent
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
 POLICIES = ROOT / "infra" / "policies"
 SUPPRESSIONS = ROOT / ".checkov.yaml"

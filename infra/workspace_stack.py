@@ -56,7 +56,7 @@ class WorkspaceStack(TerraformStack):
             vault_id=platform.vault.vault.id,
             vault_uri=platform.vault.vault.vault_uri,
         )
-        SecretAcl(
+        may_read_secrets = SecretAcl(
             self,
             "job-reads-secrets",
             scope=secrets.scope.name,
@@ -77,6 +77,8 @@ class WorkspaceStack(TerraformStack):
         files = closure()
         uploaded = WorkspaceFiles(self, "files", root=names.workspace_root, files=files)
         locations = Locations(storage.url(LAKE, env.app), storage.url(CHECKPOINTS, env.app))
+        warehouse = SqlWarehouse(self, "sql-warehouse", d).warehouse
+        gold = catalog.gold_table(locations.table(GOLD), warehouse.id)
         trigger = "continuous" if db.continuous else "available-now"
         job = PipelineJob(
             self,
@@ -94,13 +96,13 @@ class WorkspaceStack(TerraformStack):
             ),
             env_vars={env.kafka.connection_string_env: secrets.reference(LISTEN_SECRET)},
             libraries=pypi_libraries(files.third_party, pinned_versions()),
-            depends_on=[*uploaded.files.values(), *catalog.grants],
+            # A continuous job starts as soon as it exists: everything it reads, and the gold
+            # table (registered here, so the job finds it instead of racing to create it), first.
+            depends_on=[*uploaded.files.values(), *catalog.grants, may_read_secrets, gold],
         )
-        warehouse = SqlWarehouse(self, "sql-warehouse", d).warehouse
-        catalog.gold_table(locations.table(GOLD), warehouse.id)
 
         for id_, target, level in (
-            ("job-permissions", {"job_id": job.job.id}, "CAN_MANAGE_RUN"),
+            ("job-permissions", {"job_id": job.job.id}, "CAN_VIEW"),
             ("warehouse-permissions", {"sql_endpoint_id": warehouse.id}, "CAN_USE"),
         ):
             Permissions(

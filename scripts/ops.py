@@ -21,6 +21,7 @@ from pathlib import Path
 import typer
 
 from contract.eventhubs_kafka import kafka_endpoint
+from contract.tables import GOLD
 from environments import Environment
 from infra.azure_cli import (
     EnvOption,
@@ -251,7 +252,7 @@ def smoke(env: str = EnvOption, instance: str | None = InstanceOption):
         for past in islice(recent, RECENT_RUNS):
             typer.echo(f"  run {past.run_id}: {state_line(past)}")
         warehouse = find_warehouse(w, names.warehouse)
-        table = f"{names.catalog}.{e.app}.gold_order_minutes"
+        table = f"{names.catalog}.{e.app}.{GOLD}"
         count = count_rows(w.statement_execution, warehouse.id, table)
         typer.echo(f"{table}: {count} rows")
         return 0 if count > 0 else 1
@@ -267,7 +268,6 @@ def powerbi(env: str = EnvOption, instance: str | None = InstanceOption):
         e = azure_environment(env, instance)
         names = Names.of(e)
         warehouse = find_warehouse(workspace_client(e), names.warehouse)
-        from contract.tables import GOLD
         from dashboard.powerbi import pbids
 
         odbc = warehouse.odbc_params

@@ -69,5 +69,7 @@ class Workspace(Construct):
             # Secure cluster connectivity: cluster nodes get no public IP.
             custom_parameters=DatabricksWorkspaceCustomParameters(no_public_ip=True, **injected),
             network_security_group_rules_required="AllRules" if network else None,
+            # Not while the NAT gateway is being attached to the same subnets.
+            depends_on=network.egress if network else None,
             tags=d.tags,
         )

@@ -123,10 +123,12 @@ class PrivateNetwork(Construct):
         NatGatewayPublicIpAssociation(
             self, "egress-address", nat_gateway_id=self.nat.id, public_ip_address_id=address.id
         )
-        for subnet in subnets:
+        self.egress = [
             SubnetNatGatewayAssociation(
                 self, f"{subnet.node.id}-egress", subnet_id=subnet.id, nat_gateway_id=self.nat.id
             )
+            for subnet in subnets
+        ]
 
     def _subnet(self, name: str, prefix: str, *, delegated: bool):
         d = self._d

@@ -51,6 +51,22 @@ def test_every_diagnostic_setting_enables_exactly_the_documented_categories(synt
     assert covered == set(DIAGNOSTICS)
 
 
+def test_the_table_holds_azures_documented_categories():
+    """Pinned from the Azure Monitor reference pages, independently of the code's table."""
+    expected = {
+        "Microsoft.EventHub/namespaces": ((("allLogs",), ()), ("AllMetrics",)),
+        "Microsoft.Storage/storageAccounts": (((), ()), ("Transaction", "Capacity")),
+        "Microsoft.Storage/storageAccounts/blobServices": (
+            ((), ("StorageRead", "StorageWrite", "StorageDelete")),
+            ("Transaction",),
+        ),
+        "Microsoft.KeyVault/vaults": ((("allLogs",), ()), ("AllMetrics",)),
+        "Microsoft.Databricks/workspaces": ((("allLogs",), ()), ()),
+    }
+    actual = {k: ((v.log_groups, v.logs), v.metrics) for k, v in DIAGNOSTICS.items()}
+    assert actual == expected
+
+
 def test_storage_never_asks_for_all_metrics():
     for kind in (
         "Microsoft.Storage/storageAccounts",
@@ -199,3 +215,34 @@ def test_state_is_remote_where_it_must_be_and_never_an_absolute_path(synth, env)
         for source in stack.get("data", {}).get("terraform_remote_state", {}).values():
             if source["backend"] == "local":
                 assert not source["config"]["path"].startswith("/")
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_the_job_is_created_after_everything_its_first_run_reads(synth, env):
+    """A continuous job starts the moment it exists."""
+    needs = synth.one(env, "workspace", "databricks_job")["depends_on"]
+    for kind in ("databricks_secret_acl.", "databricks_sql_table.", "databricks_workspace_file."):
+        assert any(d.startswith(kind) for d in needs), kind
+    grants = synth.stack(env, "workspace")["resource"]["databricks_grants"]
+    assert {f"databricks_grants.{key}" for key in grants} <= set(needs)
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_readers_may_view_the_job_but_not_run_it_as_its_principal(synth, env):
+    levels = {
+        acl["permission_level"]
+        for p in synth.resources(env, "workspace", "databricks_permissions")
+        if "job_id" in p
+        for acl in p["access_control"]
+    }
+    assert levels == {"CAN_VIEW"}
+
+
+def test_prod_workspace_waits_for_its_subnets_egress(synth):
+    workspace = synth.one("prod", "platform", "azurerm_databricks_workspace")
+    assert (
+        sum(
+            d.startswith("azurerm_subnet_nat_gateway_association.") for d in workspace["depends_on"]
+        )
+        == 2
+    )

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+from tenacity import Retrying, stop_after_attempt, wait_none
 from typer.testing import CliRunner
 
 from environments import load_environment
@@ -44,3 +46,41 @@ def test_a_private_environment_must_name_a_public_deployer_address():
 
 def test_cdktf_json_runs_our_app():
     assert "infra.app" in (Path(cli.ROOT) / "cdktf.json").read_text()
+
+
+def test_backend_grants_the_data_role_to_a_ci_identity_as_well_as_to_a_person(monkeypatch):
+    answers = {
+        ("account", "show", "--query", "user.type"): "servicePrincipal",
+        ("account", "show", "--query", "user.name"): "client-id",
+        ("ad", "sp", "show", "--id", "client-id", "--query", "id"): "sp-object-id",
+    }
+    monkeypatch.setattr(cli, "az", lambda *args: answers[args])
+    assert cli.signed_in_principal() == ("sp-object-id", "ServicePrincipal")
+
+
+def role_that_works_after(monkeypatch, failures: int) -> list[tuple]:
+    """`az` refusing the data-plane call `failures` times (403 while the role propagates)."""
+    calls = []
+
+    def az(*args):
+        calls.append(args)
+        if len(calls) <= failures:
+            raise cli.Refused("AuthorizationPermissionMismatch")
+        return ""
+
+    monkeypatch.setattr(cli, "az", az)
+    return calls
+
+
+def test_backend_waits_until_the_data_role_works(monkeypatch):
+    calls = role_that_works_after(monkeypatch, failures=2)
+    cli.wait_for_data_role("st", "tfstate", Retrying(stop=stop_after_attempt(5), wait=wait_none()))
+    assert len(calls) == 3 and calls[0][:3] == ("storage", "blob", "list")
+
+
+def test_backend_gives_up_on_a_data_role_that_never_works(monkeypatch):
+    calls = role_that_works_after(monkeypatch, failures=99)
+    never = Retrying(stop=stop_after_attempt(2), wait=wait_none(), reraise=True)
+    with pytest.raises(cli.Refused):
+        cli.wait_for_data_role("st", "tfstate", never)
+    assert len(calls) == 2

@@ -4,6 +4,7 @@ The real Makefile, infra/cli.py, scripts/ops.py and the real cdktn CLI run as a 
 only the external programs are stand-ins (tests/infra/standins/: they are not Terraform and not
 Azure) and the Databricks REST endpoints are a local fake. What Azure itself would do cannot be
 shown here; what we send to it, in which order, with which names and which secrets, can.
+The tests are the steps of one scenario and run in the order they are written.
 """
 
 from __future__ import annotations
@@ -122,6 +123,21 @@ def test_run_and_smoke_operate_the_deployed_copy(rehearsal, fake_databricks):
     assert f"{names.catalog}.orders.gold_order_minutes: 42 rows" in out
 
 
+def test_simulate_hands_the_send_key_from_key_vault_to_the_simulator_and_nowhere_else(rehearsal):
+    names = Names.of(with_instance(load_environment("dev"), "rha"))
+    rehearsal.forget_calls()
+    # The stand-in's Key Vault secret is no connection string: the simulator must refuse it
+    # before any connection, in one line that names the variable and not the value.
+    done = rehearsal.make("simulate", "ENV=dev", "INSTANCE=rha")
+    (lookup,) = [
+        c["argv"] for c in rehearsal.calls("az") if c["argv"][:2] == ["keyvault", "secret"]
+    ]
+    assert lookup[lookup.index("--vault-name") + 1] == names.key_vault
+    assert lookup[lookup.index("--name") + 1] == "eventhub-send"
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "EVENTHUB_CONNECTION_STRING" in done.stderr
+
+
 def test_destroy_removes_workspace_then_platform_in_one_cdktn_command(rehearsal):
     platform, workspace = stacks("rha")
     rehearsal.forget_calls()
@@ -173,12 +189,18 @@ def test_prod_refuses_to_deploy_without_remote_state_storage_then_deploys_after_
     data["azure"]["network"]["deployer_cidrs"] = ["20.42.0.0/28"]  # a public runner range
     env_file = tmp_path / "prod.yaml"
     env_file.write_text(yaml.safe_dump(data))
+    rehearsal.forget_calls()
     before = rehearsal.make("deploy", f"ENV={env_file}")
-    assert before.returncode != 0 and "Traceback" not in before.stderr
-    assert not rehearsal.terraform("apply") or all(
-        "prod" not in stack for stack, _ in rehearsal.terraform("apply")
-    )
+    assert before.returncode == 2 and "Traceback" not in before.stderr
+    assert "storage account stordersprodtfstate" in before.stderr
+    assert "make backend ENV=" in before.stderr
+    assert not rehearsal.calls("terraform")
     ok(rehearsal.make("backend", f"ENV={env_file}"))
+    az = [" ".join(c["argv"]) for c in rehearsal.calls("az")]
+    assert any(
+        "--assignee-principal-type User --role Storage Blob Data Contributor" in a for a in az
+    )
+    assert any(a.startswith("storage blob list") and "--auth-mode login" in a for a in az)
     ok(rehearsal.make("deploy", f"ENV={env_file}"))
     prod = Names.of(load_environment(env_file))
     assert [s for s, _ in rehearsal.terraform("apply")][-2:] == list(prod.stacks)
