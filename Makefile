@@ -9,7 +9,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
 .PHONY: help setup up down status test test-unit test-integration test-infra demo bench lint \
-        synth plan deploy destroy backend scan simulate run smoke powerbi dashboard clean
+        synth plan deploy destroy backend reap scan simulate run smoke powerbi dashboard clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -46,6 +46,8 @@ bench: setup ## Measure throughput, freshness and synth time; prints numbers
 
 lint: setup ## ruff
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	@.tools/bin/actionlint -shellcheck .tools/zizmor/bin/shellcheck -pyflakes=
+	@.tools/zizmor/bin/zizmor --offline --strict-collection -q .github/workflows
 
 synth: setup ## Synthesize ENV's stacks into cdktf.out/
 	@$(PY) -m infra.cli synth --env $(ENV)
@@ -61,6 +63,9 @@ destroy: setup ## Destroy ENV in one cdktn call: workspace stack, then platform 
 
 backend: setup ## Create ENV's remote Terraform state storage (once, before its first deploy)
 	@$(PY) -m infra.cli backend --env $(ENV)
+
+reap: setup ## Destroy every demo copy whose expires-on has passed (DRY_RUN=1: list them only)
+	@$(PY) -m infra.cli reap $(if $(DRY_RUN),--dry-run)
 
 scan: setup ## Policy scan (checkov) and secret scan of every environment's synthesized stacks
 	@$(PY) -m infra.scan

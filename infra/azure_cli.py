@@ -6,6 +6,7 @@ one short line and exit code 2, never a traceback.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -24,15 +25,19 @@ class Failed(Exception):
     """The command ran and found a problem: one short message, exit code 1."""
 
 
-def az(*args: str) -> str:
-    """Run the Azure CLI and return its tab-separated answer."""
+def az(*args: str, output: str = "tsv") -> str:
+    """Run the Azure CLI and return its answer, tab-separated unless asked otherwise."""
     if not shutil.which("az"):
         raise Refused("the Azure CLI (az) is not on PATH: install it, then `az login`")
-    result = subprocess.run(["az", *args, "-o", "tsv"], capture_output=True, text=True)
+    result = subprocess.run(["az", *args, "-o", output], capture_output=True, text=True)
     if result.returncode != 0:
         message = (result.stderr.strip().splitlines() or ["failed"])[-1]
         raise Refused(f"az {' '.join(args[:3])}: {message} (did you run `az login`?)")
     return result.stdout.strip()
+
+
+def az_json(*args: str):
+    return json.loads(az(*args, output="json") or "null")
 
 
 def azure_environment(name: str, instance: str | None) -> Environment:

@@ -1,4 +1,4 @@
-"""`make synth|plan|deploy|destroy|backend ENV=...`: one command per step of an environment's life.
+"""`make synth|plan|deploy|destroy|backend|reap`: one command per step of an environment's life.
 
 synth runs in this process (no Node 22 or Terraform needed). plan, deploy and destroy drive the
 project's cdktn CLI (.tools/bin/cdktn, from `make setup`) with Terraform or OpenTofu and the
@@ -15,13 +15,23 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import typer
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from environments import Environment
-from infra.azure_cli import EnvOption, InstanceOption, Refused, az, azure_environment, guarded
+from environments import ConfigError, Environment, available, load_environment
+from infra.azure_cli import (
+    EnvOption,
+    InstanceOption,
+    Refused,
+    az,
+    az_json,
+    azure_environment,
+    guarded,
+)
 from infra.components.base import tags as tags_of
 from infra.naming import Names
 from infra.platform_stack import DATABRICKS_APP_ID, DATABRICKS_SP_VARIABLE
@@ -69,6 +79,8 @@ def deployment_environ(env_name: str, env: Environment, instance: str | None) ->
     environ["PATH"] = f"{CDKTN.parent}{os.pathsep}{environ.get('PATH', '')}"
     environ["INFRA_ENVS"] = env_name  # as given: a name, or the path of a .yaml
     environ["CHECKPOINT_DISABLE"] = "1"
+    if not Path(environ.get("TF_CLI_CONFIG_FILE") or "/").exists():
+        environ.pop("TF_CLI_CONFIG_FILE")  # named but absent: Terraform would only warn
     if instance:
         environ["INSTANCE"] = instance
     if not shutil.which("terraform", path=environ["PATH"]):
@@ -238,15 +250,77 @@ def deploy(env: str = EnvOption, instance: str | None = InstanceOption) -> None:
     guarded(action)
 
 
+def destroy_stacks(env_name: str, instance: str | None) -> None:
+    e, environ = prepared(env_name, instance)
+    stacks = Names.of(e).stacks[::-1]
+    typer.echo(f"destroy: {', '.join(stacks)}")
+    cdktn(environ, "destroy", "--auto-approve", *stacks)
+
+
 @app.command()
 def destroy(env: str = EnvOption, instance: str | None = InstanceOption) -> None:
     """Destroy both stacks in one cdktn call: workspace, then platform."""
+    guarded(lambda: destroy_stacks(env, instance))
 
-    def action() -> None:
-        e, environ = prepared(env, instance)
-        stacks = Names.of(e).stacks[::-1]
-        typer.echo(f"destroy: {', '.join(stacks)}")
-        cdktn(environ, "destroy", "--auto-approve", *stacks)
+
+@dataclass(frozen=True)
+class Copy:
+    """A deployed copy of a throwaway environment, as its resource group's tags describe it."""
+
+    env: str
+    instance: str | None
+    expires_on: date
+    group: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.env} {self.instance or '(no instance)'} ({self.group})"
+
+
+def expired_copies(groups: list[dict], today: date) -> list[Copy]:
+    """Copies of this project's throwaway environments whose expires-on has passed."""
+    ours = {name: load_environment(name).app for name in available()}
+    found = []
+    for group in groups:
+        tags = group.get("tags") or {}
+        deployment, instance = tags.get("environment", ""), tags.get("instance")
+        name = deployment.removesuffix(instance) if instance else deployment
+        if tags.get("managed-by") != "cdktn" or ours.get(name) != tags.get("app"):
+            continue
+        try:
+            expires_on = date.fromisoformat(tags["expires-on"])
+        except (KeyError, ValueError):
+            continue
+        if expires_on < today:
+            found.append(Copy(name, instance, expires_on, group["name"]))
+    return sorted(found, key=lambda c: (c.expires_on, c.group))
+
+
+@app.command()
+def reap(
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would go, and why"),
+) -> None:
+    """Destroy every demo copy whose expires-on tag has passed, each through its own stacks
+    (Unity Catalog objects and the secret scope included). A copy that fails is reported and
+    the others still go; the exit code is 1 if any failed."""
+
+    def action() -> int:
+        groups = az_json("group", "list", "--query", "[?tags.\"managed-by\"=='cdktn']")
+        copies = expired_copies(groups or [], date.today())
+        if not copies:
+            typer.echo("reap: no demo copy has expired")
+        failed = []
+        for copy in copies:
+            typer.echo(f"reap: {copy.label} expired on {copy.expires_on}")
+            if dry_run:
+                continue
+            try:
+                destroy_stacks(copy.env, copy.instance)
+            except (ConfigError, Refused, typer.Exit) as exc:
+                reason = str(exc) or f"destroy exited with {getattr(exc, 'exit_code', '?')}"
+                typer.echo(f"reap: {copy.label} NOT destroyed: {reason}", err=True)
+                failed.append(copy)
+        return 1 if failed else 0
 
     guarded(action)
 

@@ -24,6 +24,7 @@ from typing import Annotated
 import pyarrow as pa
 import pyarrow.compute as pc
 import typer
+from rich.columns import Columns
 from rich.console import Console, Group
 from rich.live import Live
 from rich.panel import Panel
@@ -100,10 +101,21 @@ def revenue_by_state(where: Locations, minutes: int = 5, top: int = 8) -> list[t
 
 
 def summary(where: Locations, elapsed: float, phase: str) -> Group:
-    counts = lake.layer_counts(where)
+    return summary_view(
+        lake.layer_counts(where),
+        lake.quarantine_by_reason(where).most_common(),
+        revenue_by_state(where),
+        elapsed,
+        phase,
+    )
+
+
+def summary_view(counts, rejects_by_reason, revenue, elapsed: float, phase: str) -> Group:
+    """The three tables side by side where they fit, one under another where they do not:
+    numbers are never cut, on an 80-column terminal or in a file."""
     layers = Table(title="Rows per layer", title_justify="left")
     layers.add_column("layer", no_wrap=True)
-    layers.add_column("rows", justify="right")
+    layers.add_column("rows", justify="right", no_wrap=True)
     for name, value in (
         ("bronze", counts.bronze),
         ("silver", counts.silver),
@@ -115,17 +127,16 @@ def summary(where: Locations, elapsed: float, phase: str) -> Group:
         layers.add_row(name, f"{value:,}")
     rejects = Table(title="Quarantine by reason", title_justify="left")
     rejects.add_column("reason", no_wrap=True)
-    rejects.add_column("rows", justify="right")
-    for reason, n in lake.quarantine_by_reason(where).most_common():
+    rejects.add_column("rows", justify="right", no_wrap=True)
+    for reason, n in rejects_by_reason:
         rejects.add_row(reason, f"{n:,}")
     states = Table(title="Revenue by state, last 5 min", title_justify="left")
-    states.add_column("state")
-    states.add_column("revenue", justify="right")
-    for state, revenue in revenue_by_state(where):
-        states.add_row(state, f"${revenue:,.2f}")
-    grid = Table.grid(padding=(0, 4))
-    grid.add_row(layers, rejects, states)
-    return Group(Panel(f"{phase} — {elapsed:,.0f}s", style="bold"), grid)
+    states.add_column("state", no_wrap=True)
+    states.add_column("revenue", justify="right", no_wrap=True)
+    for state, amount in revenue:
+        states.add_row(state, f"${amount:,.2f}")
+    tables_ = Columns([layers, rejects, states], padding=(0, 4))
+    return Group(Panel(f"{phase} — {elapsed:,.0f}s", style="bold"), tables_)
 
 
 def caught_up(where: Locations, produced: int) -> bool:
@@ -233,7 +244,8 @@ def report(where: Locations) -> int:
     console.print(
         f"{mark} {ledger.counts['produced']:,} events sent; bronze {counts.bronze:,} = "
         f"silver {counts.silver:,} + quarantine {counts.quarantine:,} + "
-        f"duplicates {counts.duplicates:,}"
+        f"duplicates {counts.duplicates:,}",
+        soft_wrap=True,
     )
     if differences:
         console.print(f"[red]✗ gold differs from the ledger in {len(differences)} windows[/]")
@@ -241,7 +253,8 @@ def report(where: Locations) -> int:
             console.print(f"  {line}")
     else:
         console.print(
-            f"{mark} gold matches the simulator's ledger exactly ({counts.gold_rows:,} windows)"
+            f"{mark} gold matches the simulator's ledger exactly ({counts.gold_rows:,} windows)",
+            soft_wrap=True,
         )
     rel = (
         Path(where.lake_root).relative_to(ROOT)

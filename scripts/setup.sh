@@ -17,6 +17,11 @@ needs() {
 }
 done_step() { mv "$stamp_dir/$1.pending" "$stamp_dir/$1"; }
 
+# A Terraform CLI configuration named but absent only makes every terraform call warn.
+if [[ -n ${TF_CLI_CONFIG_FILE:-} && ! -e $TF_CLI_CONFIG_FILE ]]; then
+  unset TF_CLI_CONFIG_FILE
+fi
+
 python_bin=${PYTHON:-python3.11}
 if ! command -v "$python_bin" >/dev/null; then
   echo "setup: Python 3.11 is required (set PYTHON=/path/to/python3.11)" >&2

@@ -40,6 +40,8 @@ def tags(env: Environment) -> dict[str, str]:
         "cost-center": azure.cost_center,
         "managed-by": "cdktn",
     }
+    if azure.instance:
+        result["instance"] = azure.instance  # with environment, how `make reap` finds the copy
     if azure.throwaway:
         result["expires-on"] = azure.expires_on.isoformat()
     return result

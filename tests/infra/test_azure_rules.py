@@ -8,10 +8,12 @@ import json
 import re
 
 import pytest
+import yaml
 
 from environments import load_environment
 from infra.components.key_vault import RBAC_PROPAGATION
 from infra.components.monitoring import DIAGNOSTICS
+from infra.naming import Names
 from infra.synthesized import ROOT
 
 pytestmark = pytest.mark.infra
@@ -204,17 +206,41 @@ def test_warehouse_auto_stop_is_what_the_api_accepts(synth, env):
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_state_is_remote_where_it_must_be_and_never_an_absolute_path(synth, env):
-    throwaway = load_environment(env).azure.throwaway
+def test_state_is_remote_and_never_an_absolute_path(synth, env):
+    backend = load_environment(env).azure.backend
     for kind in ("platform", "workspace"):
         stack = synth.stack(env, kind)
-        (backend,) = stack["terraform"]["backend"]
-        assert backend == ("local" if throwaway else "azurerm")
+        (azurerm,) = stack["terraform"]["backend"].values()
+        assert azurerm["storage_account_name"] == backend.storage_account
+        assert azurerm["use_azuread_auth"] is True
         text = json.dumps(stack)
         assert str(synth.outdir) not in text and str(ROOT) not in text
-        for source in stack.get("data", {}).get("terraform_remote_state", {}).values():
-            if source["backend"] == "local":
-                assert not source["config"]["path"].startswith("/")
+
+
+def test_a_copy_without_remote_state_keeps_it_beside_the_checkout_by_a_relative_path(tmp_path):
+    from cdktn import App
+
+    from environments import parse_environment
+    from infra.platform_stack import PlatformStack
+    from infra.synthesized import local_state_path, stack_json
+    from infra.workspace_stack import WorkspaceStack
+
+    data = yaml.safe_load((ROOT / "environments" / "dev.yaml").read_text())
+    del data["azure"]["backend"]
+    path = tmp_path / "dev.yaml"
+    path.write_text(yaml.safe_dump(data))
+    env = parse_environment(path)
+    app = App(outdir=str(tmp_path / "out"))
+    WorkspaceStack(app, env, PlatformStack(app, env))
+    app.synth()
+    platform, workspace = Names.of(env).stacks
+    for stack in (platform, workspace):
+        assert stack_json(stack, tmp_path / "out")["terraform"]["backend"] == {
+            "local": {"path": local_state_path(stack)}
+        }
+    (remote,) = stack_json(workspace, tmp_path / "out")["data"]["terraform_remote_state"].values()
+    assert remote["config"]["path"] == local_state_path(platform)
+    assert str(tmp_path) not in json.dumps(stack_json(workspace, tmp_path / "out"))
 
 
 @pytest.mark.parametrize("env", ENVS)

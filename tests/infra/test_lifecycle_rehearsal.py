@@ -19,7 +19,7 @@ import yaml
 
 from environments import load_environment, with_instance
 from infra.naming import Names
-from infra.synthesized import ROOT, local_state_path, stack_json
+from infra.synthesized import ROOT, stack_json
 
 pytestmark = pytest.mark.infra
 pytest_plugins = ["tests.infra.fake_databricks"]
@@ -75,9 +75,16 @@ class Rehearsal:
             if c["argv"][:1] == [command]
         ]
 
+    def state_of(self, stack: str) -> Path | None:
+        """The stack's state file, wherever its backend keeps it (remote: under the stand-in)."""
+        found = [*self.state.glob(f"{stack}.tfstate"),
+                 *(self.home / "standins" / "azurerm").rglob(f"{stack}.tfstate")]  # fmt: skip
+        assert len(found) <= 1, found
+        return found[0] if found else None
+
     def resources(self, stack: str) -> list[str]:
-        path = self.state / f"{stack}.tfstate"
-        return json.loads(path.read_text())["resources"] if path.exists() else []
+        path = self.state_of(stack)
+        return json.loads(path.read_text())["resources"] if path else []
 
 
 def stacks(instance: str) -> tuple[str, str]:
@@ -96,6 +103,8 @@ def rehearsal(tmp_path_factory) -> Rehearsal:
 
 def test_deploy_applies_platform_then_workspace_in_one_cdktn_command(rehearsal):
     platform, workspace = stacks("rha")
+    ok(rehearsal.make("backend", "ENV=dev"))
+    rehearsal.forget_calls()
     ok(rehearsal.make("deploy", "ENV=dev", "INSTANCE=rha"))
     applies = rehearsal.terraform("apply")
     assert [stack for stack, _ in applies] == [platform, workspace]
@@ -174,9 +183,9 @@ def test_a_second_copy_shares_no_name_and_no_state_with_the_first(rehearsal):
         assert rehearsal.resources(a) and rehearsal.resources(b)
     for stack in second.stacks:  # cdktn keeps only the stacks of its last synth
         backend = stack_json(stack, rehearsal.outdir)["terraform"]["backend"]
-        assert backend == {"local": {"path": local_state_path(stack)}}
-    states = {p.name for p in rehearsal.state.glob("*.tfstate")}
-    assert states == {f"{s}.tfstate" for s in (*first.stacks, *second.stacks)}
+        assert backend["azurerm"]["key"] == f"{stack}.tfstate"
+    states = {rehearsal.state_of(s) for s in (*first.stacks, *second.stacks)}
+    assert len(states) == 4 and None not in states
     ok(rehearsal.make("destroy", "ENV=dev", "INSTANCE=rhb"))
     assert all(rehearsal.resources(s) == [] for s in second.stacks)
     assert all(rehearsal.resources(s) for s in first.stacks), "the other copy is untouched"
@@ -225,3 +234,34 @@ def test_no_secret_reaches_an_argument_a_file_or_a_log(rehearsal):
     for path in rehearsal.home.rglob("*"):
         if path.is_file() and path.name != "calls.jsonl":
             assert SECRET not in path.read_text(errors="replace"), path
+
+
+def copy_of_dev(tmp_path: Path, expires_on: str) -> Path:
+    """dev.yaml with another expiry date: copies made from it are tagged with that date."""
+    data = yaml.safe_load((ROOT / "environments" / "dev.yaml").read_text())
+    data["azure"]["expires_on"] = expires_on
+    path = tmp_path / f"dev-{expires_on}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_reap_destroys_expired_copies_through_their_stacks_and_reports_the_one_that_fails(
+    rehearsal, tmp_path
+):
+    ok(rehearsal.make("deploy", f"ENV={copy_of_dev(tmp_path, '2099-01-01')}", "INSTANCE=keep"))
+    expired = copy_of_dev(tmp_path, "2026-01-01")
+    ok(rehearsal.make("deploy", f"ENV={expired}", "INSTANCE=gone"))
+    ok(rehearsal.make("deploy", f"ENV={expired}", "INSTANCE=stuck"))
+    rehearsal.forget_calls()
+
+    listed = ok(rehearsal.make("reap", "DRY_RUN=1"))
+    assert "dev gone" in listed and "dev stuck" in listed and "keep" not in listed
+    assert "expired on 2026-01-01" in listed and not rehearsal.terraform("destroy")
+
+    done = rehearsal.make("reap", STANDIN_FAIL_DESTROY=stacks("stuck")[1])
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "dev stuck (rg-orders-devstuck) NOT destroyed" in done.stderr
+    assert all(rehearsal.resources(s) == [] for s in stacks("gone"))
+    assert [s for s, _ in rehearsal.terraform("destroy")][:2] == list(stacks("gone"))[::-1]
+    assert rehearsal.resources(stacks("stuck")[0]), "a failed copy is left as it was"
+    assert all(rehearsal.resources(s) for s in stacks("keep")), "not expired: kept"
