@@ -44,7 +44,7 @@ demo: setup ## Run the whole pipeline locally for about a minute, with a live su
 bench: setup ## Measure throughput, freshness and synth time; prints numbers
 	@$(PY) -m scripts.bench
 
-lint: setup ## ruff
+lint: setup ## ruff, and the workflows: actionlint (with shellcheck) and zizmor
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
 	@.tools/bin/actionlint -shellcheck .tools/zizmor/bin/shellcheck -pyflakes=
 	@.tools/zizmor/bin/zizmor --offline --strict-collection -q .github/workflows

@@ -16,6 +16,8 @@ needs() {
   [[ ! -e "$output" || ! -f "$stamp_dir/$step" || "$(cat "$stamp_dir/$step")" != "$sum" ]]
 }
 done_step() { mv "$stamp_dir/$1.pending" "$stamp_dir/$1"; }
+# Debian packages: as root here and in CI; through sudo on a workstation or a hosted runner.
+as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 # A Terraform CLI configuration named but absent only makes every terraform call warn.
 if [[ -n ${TF_CLI_CONFIG_FILE:-} && ! -e $TF_CLI_CONFIG_FILE ]]; then
@@ -39,7 +41,7 @@ fi
 
 if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
   echo "setup: installing Java 17 and Maven (apt)"
-  apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
+  as_root apt-get update -qq && as_root apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
 fi
 if needs jars .jars/broker pom.xml .mvn/settings.xml; then
   echo "setup: JVM jars from Maven Central (.jars/)"

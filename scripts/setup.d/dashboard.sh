@@ -4,5 +4,5 @@
 # look the same on every machine.
 if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q DejaVuSans; then
   echo "setup: Chromium and the DejaVu fonts (apt)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
 fi

@@ -104,6 +104,22 @@ def test_smoke_waits_for_a_cold_warehouse_and_prints_the_count(fake):
     assert len(fake.calls("GET", "/api/2.0/sql/statements/stmt-1")) == 3
 
 
+def test_an_empty_gold_fails_smoke_once_a_run_has_succeeded(fake):
+    smoke_workspace(fake, "SUCCEEDED", rows=[["0"]])
+    result = invoke("smoke", "--env", "dev")
+    assert result.exit_code == 1 and f"{TABLE}: 0 rows" in result.stdout
+
+
+def test_an_empty_gold_passes_smoke_while_no_run_has_succeeded(fake):
+    fake.add_job(11, DEV.job)
+    fake.add_run(11, "TERMINATED FAILED")
+    fake.add_run(11, "RUNNING")
+    fake.add_warehouse("wh-1", DEV.warehouse)
+    fake.add_statement("SUCCEEDED", rows=[["0"]])
+    result = invoke("smoke", "--env", "dev")
+    assert result.exit_code == 0 and "no recent run has succeeded yet" in result.stdout
+
+
 def test_smoke_reports_a_failed_statement_in_one_line(fake):
     error = f"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{TABLE}` cannot be found."
     smoke_workspace(fake, "PENDING", "FAILED", error=error)
