@@ -67,8 +67,8 @@ backend: setup ## Create ENV's remote Terraform state storage (once, before its 
 reap: setup ## Destroy every demo copy whose expires-on has passed (DRY_RUN=1: list them only)
 	@$(PY) -m infra.cli reap $(if $(DRY_RUN),--dry-run)
 
-scan: setup ## Policy scan (checkov) and secret scan of every environment's synthesized stacks
-	@$(PY) -m infra.scan
+scan: setup ## Policy scan (checkov) and secret scan of every environment's stacks (SARIF=dir: also SARIF)
+	@$(PY) -m infra.scan $(if $(SARIF),--sarif $(SARIF))
 
 simulate: setup ## Send DURATION seconds (60) of orders to ENV's deployed Event Hubs
 	@$(PY) -m scripts.ops simulate --env $(ENV) --duration $(DURATION)

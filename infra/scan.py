@@ -9,6 +9,7 @@ synthesized output and in every file of the repository.
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -101,10 +102,17 @@ def read_report(report: dict | list, stacks: dict[str, Path]) -> list[StackResul
     return list(by_file.values())
 
 
-def checkov(files: list[Path], skip: list[str], cwd: Path) -> dict | list:
+def checkov(
+    files: list[Path], skip: list[str], cwd: Path, sarif: Path | None = None
+) -> dict | list:
+    """The JSON report; with `sarif`, the same run also writes results_sarif.sarif there."""
     if not CHECKOV.exists():
         raise ConfigError(f"{CHECKOV.relative_to(ROOT)} is missing: run `make setup`")
     command = [str(CHECKOV), "--framework", "terraform_json", "--output", "json"]
+    if sarif is not None:
+        sarif.mkdir(parents=True, exist_ok=True)
+        sarif_file = sarif / "results_sarif.sarif"  # with two outputs, checkov takes file names
+        command += ["--output", "sarif", "--output-file-path", f"console,{sarif_file}"]
     command += ["--external-checks-dir", str(POLICIES), "--skip-download", "--compact"]
     for f in files:
         command += ["--file", str(f)]
@@ -117,7 +125,10 @@ def checkov(files: list[Path], skip: list[str], cwd: Path) -> dict | list:
     return json.loads(out.stdout)
 
 
-def policy_scan(envs: list[Environment], outdir: Path) -> list[StackResult]:
+def policy_scan(
+    envs: list[Environment], outdir: Path, sarif: Path | None = None
+) -> list[StackResult]:
+    """With `sarif`, each environment's results also go to <sarif>/<env>/ for code scanning."""
     from infra.app import build
 
     build(envs, outdir).synth()
@@ -126,7 +137,8 @@ def policy_scan(envs: list[Environment], outdir: Path) -> list[StackResult]:
     for env in envs:
         names = Names.of(env)
         stacks = {s: stack_dir(s, outdir) / "cdk.tf.json" for s in names.stacks}
-        report = checkov(list(stacks.values()), suppressions.for_env(env.name), outdir)
+        skip = suppressions.for_env(env.name)
+        report = checkov(list(stacks.values()), skip, outdir, sarif and sarif / env.name)
         results += read_report(report, stacks)
     return results
 
@@ -162,12 +174,15 @@ def azure_environment_names() -> list[str]:
     return azure_environments()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make scan", description=__doc__.splitlines()[0])
+    parser.add_argument("--sarif", type=Path, help="also write SARIF to DIR/<env>/")
+    sarif = parser.parse_args(argv).sarif
     try:
         envs = [load_environment(n) for n in azure_environment_names()]
         with tempfile.TemporaryDirectory(prefix="infra-scan-") as tmp:
             outdir = Path(tmp)
-            results = policy_scan(envs, outdir)
+            results = policy_scan(envs, outdir, sarif and sarif.resolve())
             synthesized = [p for p in outdir.rglob("*") if p.is_file()]
             findings = secret_scan(synthesized, outdir) + secret_scan(repository_files(), ROOT)
     except ConfigError as exc:

@@ -63,5 +63,10 @@ def test_own_policy_fails_a_violating_job(synth, tmp_path):
 
 
 @needs_checkov
-def test_make_scan_passes(capsys):
-    assert scan.main() == 0, capsys.readouterr().out
+def test_make_scan_passes_and_writes_sarif_for_code_scanning(capsys, tmp_path):
+    assert scan.main(["--sarif", str(tmp_path)]) == 0, capsys.readouterr().out
+    for env in ("dev", "prod"):
+        report = json.loads((tmp_path / env / "results_sarif.sarif").read_text())
+        assert report["version"] == "2.1.0"
+        (run,) = report["runs"]
+        assert run["tool"]["driver"]["name"] == "Checkov" and run["results"] == []
