@@ -25,7 +25,8 @@ if needs workflows-actionlint .tools/bin/actionlint scripts/setup.d/workflows.sh
   # (GOTOOLCHAIN=auto); -modcacherw keeps the module cache removable without chmod.
   GOBIN="$root/.tools/bin" GOPATH="$root/.cache/go/path" GOCACHE="$root/.cache/go/build" \
     XDG_CONFIG_HOME="$root/.cache/go/config" GOTOOLCHAIN=auto GOFLAGS=-modcacherw \
-    "$go_bin" install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
+    "$go_bin" install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version" \
+    2>.cache/go/install.log || { cat .cache/go/install.log; exit 1; }
   .tools/bin/actionlint -version >/dev/null
   done_step workflows-actionlint
 fi
