@@ -22,6 +22,9 @@ from jobs.settings import StageSettings, parse
 from jobs.transforms.gold import average_order_value, minute_totals
 
 STAGE = "gold"
+# A batch touching more days than this (a backlog of old events) MERGEs without naming them:
+# the partition list stays a short literal, and the join on window_date still prunes files.
+PRUNED_DAYS = 31
 _SUMS = ("orders", "units", "revenue")
 
 
@@ -65,14 +68,24 @@ class GoldBatchWriter:
                 .localCheckpoint()
             )
             try:
-                dates = sorted(
-                    {r[0] for r in increments.select("window_date").distinct().collect()}
-                )
-                if not dates:
+                # The touched days, as text (no driver-side date conversion can fail) and at
+                # most PRUNED_DAYS + 1 of them, however many days one batch spans.
+                days = [
+                    r[0]
+                    for r in increments.select(F.date_format("window_date", "yyyy-MM-dd"))
+                    .distinct()
+                    .limit(PRUNED_DAYS + 1)
+                    .collect()
+                ]
+                if not days:
                     return
                 # A literal partition filter lets the MERGE read only the touched days.
-                days = ", ".join(f"DATE'{d.isoformat()}'" for d in dates)
-                on = f"t.window_date IN ({days}) AND t.window_date = s.window_date AND " + (
+                pruned = (
+                    f"t.window_date IN ({', '.join(f'DATE{d!r}' for d in sorted(days))}) AND "
+                    if len(days) <= PRUNED_DAYS
+                    else ""
+                )
+                on = f"{pruned}t.window_date = s.window_date AND " + (
                     " AND ".join(f"t.{k} = s.{k}" for k in tables.GOLD_KEY)
                 )
                 writes.merge(

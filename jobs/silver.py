@@ -129,7 +129,12 @@ class SilverBatchWriter:
         spark = outcome.sparkSession
         summary = (
             outcome.groupBy("outcome", "reason")
-            .agg(F.count(F.lit(1)).alias("n"), F.max("event_time").alias("newest"))
+            # The newest time of accepted records only: a rejected one may hold any instant,
+            # and the driver must never convert such a value (year 0 is no Python datetime).
+            .agg(
+                F.count(F.lit(1)).alias("n"),
+                F.max(F.when(F.col("outcome") == SILVER, F.col("event_time"))).alias("newest"),
+            )
             .collect()
         )
         counts = {(row["outcome"], row["reason"]): row["n"] for row in summary}

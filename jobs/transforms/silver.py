@@ -19,7 +19,12 @@ from pyspark.sql import functions as F
 
 from contract import events
 from contract.geography import STATE_CITIES, STATES, normalize_city
-from contract.rejects import MAX_CLOCK_SKEW_SECONDS, Reason
+from contract.rejects import (
+    EARLIEST_EVENT_TIME,
+    LATEST_EVENT_TIME,
+    MAX_CLOCK_SKEW_SECONDS,
+    Reason,
+)
 
 SILVER, QUARANTINE, DUPLICATE = "silver", "quarantine", "duplicate"
 
@@ -155,12 +160,13 @@ def _parse_steps() -> _ParseSteps:
     """parse_orders' expressions, built once per process: they are the same for every batch,
     and building them is thousands of calls into the JVM (half a second a micro-batch)."""
     string_fields = [f.name for f in events.FIELDS if f.json_type == "string"]
-    vouched = F.col("_utf8") & F.col("_object")
+    vouched = F.col("_utf8") & F.col("_object") & F.col("_shape").isNull()
     for f in events.FIELDS:
         vouched &= F.col(f"_values.{f.name}").isNotNull()
     for name in string_fields:
         vouched &= ~_reads_as_non_string(F.col(f"_values.{name}"))
     reading = [
+        _shape(F.col("_text")).alias("_shape"),
         F.expr("is_valid_utf8(_text)").alias("_utf8"),
         F.ltrim(F.col("_text")).startswith("{").alias("_object"),
         F.from_json("_text", events.spark_schema(), _STRICT_JSON).alias("_values"),
@@ -212,8 +218,27 @@ def _parse_steps() -> _ParseSteps:
     future = F.col("event_time") > F.col("kafka_timestamp") + F.expr(
         f"INTERVAL {MAX_CLOCK_SKEW_SECONDS} SECONDS"
     )
+    # Compared as microseconds: literals that codegen passes by reference (see `_before`).
+    out_of_range = (F.unix_micros("event_time") < F.lit(_micros(EARLIEST_EVENT_TIME))) | (
+        F.unix_micros("event_time") >= F.lit(_micros(LATEST_EVENT_TIME))
+    )
+    # One record holds one JSON value: from_json and the VARIANT parser both read the first and
+    # ignore what follows. `_shape` (see _SHAPE) reduces the text to its structure; a record
+    # whose first value is followed by anything but whitespace is not JSON.
+    trailing = F.col("_shape").rlike(r"^\s*0\s*\S")
+    too_deep = F.col("_shape").rlike(r"[{\[]")
     rules: list[tuple[Column, Reason, Column]] = [
         (~F.col("_utf8"), Reason.NOT_UTF8, F.lit("payload is not valid UTF-8")),
+        (
+            trailing,
+            Reason.NOT_JSON,
+            F.concat(F.lit("more than one JSON value; the record ends with: "), _tail("_text")),
+        ),
+        (
+            too_deep,
+            Reason.NOT_JSON,
+            F.lit(f"nested deeper than {_SHAPE_DEPTH} levels"),
+        ),
         (
             ~F.col("_vouched") & (F.col("doc").isNull() | ~F.col("_object")),
             Reason.NOT_JSON,
@@ -265,6 +290,14 @@ def _parse_steps() -> _ParseSteps:
         ),
         (F.col("event_time").isNull(), Reason.BAD_TIMESTAMP, F.col("_timestamp_text")),
         (future, Reason.FUTURE_TIMESTAMP, F.col("_timestamp_text")),
+        (
+            out_of_range,
+            Reason.TIMESTAMP_OUT_OF_RANGE,
+            F.concat(
+                F.col("_timestamp_text"),
+                F.lit(f" is outside [{EARLIEST_EVENT_TIME}, {LATEST_EVENT_TIME})"),
+            ),
+        ),
     ]
     # The first failing rule gives the reason and its detail.
     reason = detail = F.lit(None).cast("string")
@@ -275,6 +308,33 @@ def _parse_steps() -> _ParseSteps:
     return _ParseSteps(
         reading, vouched, variants, typed, derived, {"reason": reason, "detail": detail}
     )
+
+
+# Reducing a text to its JSON structure: string literals emptied, then innermost objects and
+# arrays replaced by "0", _SHAPE_DEPTH times. One flat order becomes "0"; "0 xyz" or "00" mean
+# something follows the first value. Only texts with a non-blank character after a closing
+# brace are reduced: a valid order has one closing brace, at its end, so nearly none are.
+_SHAPE_DEPTH = 8
+_STRING_LITERAL = r'"(?:[^"\\]|\\.)*"'
+_INNERMOST = r"\{[^{}\[\]]*\}|\[[^{}\[\]]*\]"
+
+
+def _shape(text: Column) -> Column:
+    shape = F.regexp_replace(text, _STRING_LITERAL, '""')
+    for _ in range(_SHAPE_DEPTH):
+        shape = F.regexp_replace(shape, _INNERMOST, "0")
+    return F.when(text.rlike(r"\}\s*\S"), shape)
+
+
+def _tail(name: str) -> Column:
+    """The last 40 characters of a text, for a reject's detail."""
+    return F.substring(F.col(name), -40, 40)
+
+
+def _micros(instant: str) -> Decimal:
+    """An ISO-8601 instant as microseconds since the epoch, for `unix_micros` comparisons."""
+    parsed = datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    return Decimal((parsed - _EPOCH) // timedelta(microseconds=1))
 
 
 def _before(column: str, instant: datetime | None) -> Column:

@@ -125,3 +125,20 @@ def test_merged_windows_sum_past_one_orders_money_type(spark, gold_writer):
     assert gold_rows(spark, path) == {
         (datetime(2026, 1, 1, 10, 0), "CA", "Laptop"): (4, 4, 4 * biggest, biggest),
     }
+
+
+def test_a_batch_spanning_many_days_merges_every_day(spark, gold_writer):
+    """More days than PRUNED_DAYS: the MERGE names no partitions and still lands every row."""
+    from datetime import timedelta
+
+    from jobs.gold import PRUNED_DAYS
+
+    writer, path, _ = gold_writer
+    days = [datetime(2026, 1, 1, 10, 0, 1) + timedelta(days=d) for d in range(PRUNED_DAYS + 9)]
+    rows = [("CA", "Laptop", "Electronics", 1, Decimal("10.00"), at) for at in days]
+    writer(silver(spark, rows), 0)
+    writer(silver(spark, rows[:3]), 1)  # a few days again: added to their windows
+    found = gold_rows(spark, path)
+    assert len(found) == PRUNED_DAYS + 9
+    assert found[(days[0].replace(second=0), "CA", "Laptop")][:2] == (2, 2)
+    assert found[(days[-1].replace(second=0), "CA", "Laptop")][:2] == (1, 1)

@@ -94,6 +94,26 @@ CASES = [
     (encode(order(timestamp="yesterday")), Reason.BAD_TIMESTAMP),
     (encode(order(timestamp="2026-13-45T10:00:00Z")), Reason.BAD_TIMESTAMP),
     (encode(order(timestamp="2026-11-30T10:00:00Z")), Reason.FUTURE_TIMESTAMP),
+    # Plausible event times, whatever the watermark: a fresh lake has none.
+    (encode(order(timestamp="0000-01-01T00:00:00Z")), Reason.TIMESTAMP_OUT_OF_RANGE),
+    (encode(order(timestamp="0001-01-01T00:00:00Z")), Reason.TIMESTAMP_OUT_OF_RANGE),
+    (encode(order(timestamp="1999-12-31T23:59:59.999Z")), Reason.TIMESTAMP_OUT_OF_RANGE),
+    (encode(order(timestamp="9999-12-31T23:59:59Z")), Reason.FUTURE_TIMESTAMP),
+    # One record, one JSON object: nothing may follow it.
+    (encode(order()) + encode(order()), Reason.NOT_JSON),
+    (encode(order()) + b" xyz", Reason.NOT_JSON),
+    (encode(order()) + b"}", Reason.NOT_JSON),
+    (encode(order(category={"a": {"b": {"c": [1, [2, {"d": 3}]]}}})), Reason.WRONG_TYPE),
+    (b'{"order_id": ' + b"[" * 3000 + b"]" * 3000 + b"}", Reason.NOT_JSON),
+    # Spark's JSON reader is lenient where JSON is not; every leniency is refused.
+    (b'{/* comment */ "order_id": "x"}', Reason.NOT_JSON),
+    (json.dumps(order()).replace('"state"', "state").encode(), Reason.NOT_JSON),
+    (json.dumps(order(price=1.5)).replace("1.5", "Infinity").encode(), Reason.NOT_JSON),
+    (json.dumps(order(product="Lap\x01top")).replace("\\u0001", "\x01").encode(), Reason.NOT_JSON),
+    (json.dumps(order()).replace("cust-00042", "cust-\\q00042").encode(), Reason.NOT_JSON),
+    (b"\xef\xbb\xbf" + encode(order()), Reason.NOT_JSON),  # a byte-order mark
+    (b"", Reason.NOT_JSON),
+    (None, Reason.NOT_JSON),  # a Kafka tombstone: a key and no value
 ]
 
 
@@ -101,6 +121,41 @@ def test_each_bad_record_gets_its_reason(spark):
     parsed = parse_orders(bronze(spark, [payload for payload, _ in CASES])).orderBy("offset")
     reasons = [row["reason"] for row in parsed.select("reason").collect()]
     assert reasons == [reason.value for _, reason in CASES]
+
+
+def test_the_ceiling_holds_when_the_kafka_timestamp_is_as_far_off_as_the_event(spark):
+    """A producer sets its own Kafka timestamps: the clock-skew check alone would let 9999 in."""
+    far = datetime(9999, 12, 31, 23, 0)
+    rows = [
+        (None, encode(order(timestamp=ts)), "orders", 0, i, far)
+        for i, ts in enumerate(["2100-01-01T00:00:00Z", "9999-12-31T22:59:59Z"])
+    ]
+    parsed = parse_orders(spark.createDataFrame(rows, BRONZE)).orderBy("offset")
+    rows = parsed.select("reason", "detail").collect()
+    assert [r["reason"] for r in rows] == [Reason.TIMESTAMP_OUT_OF_RANGE.value] * 2
+    assert rows[0]["detail"] == (
+        "2100-01-01T00:00:00Z is outside [2000-01-01T00:00:00Z, 2100-01-01T00:00:00Z)"
+    )
+
+
+def test_a_closing_brace_inside_a_string_or_whitespace_after_the_object_is_fine(spark):
+    payloads = [
+        encode(order(customer_id="cust-}42")),
+        encode(order()) + b"  \n",
+        encode(order(customer_id="a} b")) + b"\t",
+    ]
+    parsed = parse_orders(bronze(spark, payloads))
+    assert [r["reason"] for r in parsed.collect()] == [None, None, None]
+
+
+def test_text_after_the_object_is_named_in_the_detail(spark):
+    parsed = parse_orders(bronze(spark, [encode(order()) + b' {"order_id": "other"}']))
+    (row,) = parsed.collect()
+    assert row["reason"] == Reason.NOT_JSON.value
+    payload = encode(order()) + b' {"order_id": "other"}'
+    assert (
+        row["detail"] == f"more than one JSON value; the record ends with: {payload[-40:].decode()}"
+    )
 
 
 def test_valid_order_is_typed_and_normalized(spark):
