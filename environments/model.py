@@ -71,6 +71,10 @@ class PipelineSettings(Strict):
     # every N micro-batches instead: Delta's check rebuilds each table's file list after every
     # write, seconds a batch on two cores.
     compact_every_batches: Annotated[int, Field(ge=0, le=100_000)] = 0
+    # A micro-batch that fails is tried this many times in all (its writes are exactly once,
+    # so a retry skips what it already committed); then the query stops with a message naming
+    # the batch, its offsets and the error, instead of retrying the same batch for ever.
+    batch_attempts: Annotated[int, Field(ge=1, le=10)] = 3
 
     @field_validator("lake_root", "checkpoint_root")
     @classmethod

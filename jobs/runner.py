@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 
 from environments import ConfigError
@@ -50,9 +53,10 @@ def start_foreach_batch(
     after every N-th batch (a replayed batch compacts again: harmless, the data is unchanged).
     """
     every = settings.pipeline.compact_every_batches
+    attempted = bounded(batch_writer, query, settings.pipeline.batch_attempts)
 
     def write(batch: DataFrame, batch_id: int) -> None:
-        batch_writer(batch, batch_id)
+        attempted(batch, batch_id)
         if every and (batch_id + 1) % every == 0:
             delta_io.compact(batch.sparkSession, settings.locations, *appended)
 
@@ -66,6 +70,52 @@ def start_foreach_batch(
     return with_trigger(writer, settings).start()
 
 
+class BatchFailed(RuntimeError):
+    """A micro-batch failed every attempt: the message says which records to look at."""
+
+
+def bounded(
+    batch_writer: Callable[[DataFrame, int], None],
+    query: str,
+    attempts: int,
+    pause: Callable[[float], None] = time.sleep,
+) -> Callable[[DataFrame, int], None]:
+    """The writer, tried `attempts` times a batch (1 s, 2 s, ... apart), then BatchFailed."""
+
+    def write(batch: DataFrame, batch_id: int) -> None:
+        for attempt in range(1, attempts + 1):
+            try:
+                batch_writer(batch, batch_id)
+                return
+            except Exception as exc:  # noqa: BLE001 - any failure counts, and is re-raised
+                if attempt == attempts:
+                    raise BatchFailed(
+                        f"batch {batch_id} of query {query} failed {attempts} times; its "
+                        f"records: {batch_offsets(batch)}; last error: {_first_line(exc)}"
+                    ) from exc
+                pause(attempt)
+
+    return write
+
+
+def batch_offsets(batch: DataFrame) -> str:
+    """Kafka coordinates a batch covers, per topic partition (every layer keeps them)."""
+    if not {"topic", "partition", "offset"} <= set(batch.columns):
+        return "(no Kafka coordinates)"
+    ranges = (
+        batch.groupBy("topic", "partition")
+        .agg(F.min("offset").alias("first"), F.max("offset").alias("last"))
+        .orderBy("topic", "partition")
+        .collect()
+    )
+    return ", ".join(f"{r.topic}/{r.partition} offsets {r.first}-{r.last}" for r in ranges)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:500]
+
+
 def await_all(queries: list[StreamingQuery], stop: threading.Event | None = None) -> None:
     """Wait until every query ends, or until `stop` is set (then stop them cleanly).
 
@@ -75,14 +125,20 @@ def await_all(queries: list[StreamingQuery], stop: threading.Event | None = None
     while not stop.is_set() and any(q.isActive for q in queries):
         for q in queries:
             if q.exception() is not None:
-                raise RuntimeError(f"query {q.name} failed: {q.exception()}")
+                raise RuntimeError(f"query {q.name} failed: {failure(q.exception())}")
         stop.wait(0.5)
     for q in queries:
         if q.isActive:
             q.stop()
     for q in queries:
         if q.exception() is not None:
-            raise RuntimeError(f"query {q.name} failed: {q.exception()}")
+            raise RuntimeError(f"query {q.name} failed: {failure(q.exception())}")
+
+
+def failure(exc: BaseException) -> str:
+    """A failed batch's own message, out of the Python traceback Spark wraps it in."""
+    found = re.search(r"BatchFailed: (.+)", str(exc))
+    return found.group(1) if found else str(exc)
 
 
 def stop_on_signals() -> threading.Event:

@@ -312,8 +312,8 @@ def _parse_steps() -> _ParseSteps:
 
 # Reducing a text to its JSON structure: string literals emptied, then innermost objects and
 # arrays replaced by "0", _SHAPE_DEPTH times. One flat order becomes "0"; "0 xyz" or "00" mean
-# something follows the first value. Only texts with a non-blank character after a closing
-# brace are reduced: a valid order has one closing brace, at its end, so nearly none are.
+# something follows the first value. Only texts with a closing brace before their end are
+# reduced: a valid order has one closing brace, at its end, so nearly none are.
 _SHAPE_DEPTH = 8
 _STRING_LITERAL = r'"(?:[^"\\]|\\.)*"'
 _INNERMOST = r"\{[^{}\[\]]*\}|\[[^{}\[\]]*\]"
@@ -323,7 +323,9 @@ def _shape(text: Column) -> Column:
     shape = F.regexp_replace(text, _STRING_LITERAL, '""')
     for _ in range(_SHAPE_DEPTH):
         shape = F.regexp_replace(shape, _INNERMOST, "0")
-    return F.when(text.rlike(r"\}\s*\S"), shape)
+    # Suspect: a closing brace before the last non-blank character (indexOf, no regex).
+    first_brace = F.locate("}", text)
+    return F.when((first_brace > 0) & (first_brace < F.length(F.rtrim(text))), shape)
 
 
 def _tail(name: str) -> Column:

@@ -13,6 +13,7 @@ from deltalake import DeltaTable
 from contract import tables
 from dashboard.lake import Lake
 from jobs import pipeline
+from jobs import silver as silver_stage
 from jobs.settings import parse
 from tests.integration.pipeline_env import locations, write_env
 
@@ -91,3 +92,27 @@ def test_no_hostile_record_stops_the_pipeline_or_reaches_silver(broker, spark, t
     summary = Lake(where.lake_root).summary()
     reasons = {r["reason"]: r["rows"] for r in summary["health"]["quarantine"]}
     assert reasons["timestamp_out_of_range"] == 3 and reasons["not_json"] >= 9
+
+
+def test_a_batch_no_rule_foresaw_stops_the_pipeline_naming_its_records(
+    broker, spark, tmp_path, monkeypatch
+):
+    """Not a loop: after `batch_attempts` tries the query stops and says which records."""
+    env_path, topic = write_env(tmp_path, broker.bootstrap, batch_attempts=2)
+    broker.ensure_topic(topic, 1)
+    producer = Producer({"bootstrap.servers": broker.bootstrap})
+    for _ in range(3):
+        producer.produce(topic, value=encode(order()))
+    assert producer.flush(30) == 0
+
+    def unforeseen(self, batch, batch_id):
+        raise ArithmeticError("a failure no rule foresaw")
+
+    monkeypatch.setattr(silver_stage.SilverBatchWriter, "__call__", unforeseen)
+    settings = parse("pipeline", ["--env", str(env_path), "--trigger", "available-now"])
+    with pytest.raises(RuntimeError) as stopped:
+        pipeline.run(spark, settings)
+    assert str(stopped.value) == (
+        f"query pipeline failed: batch 0 of query pipeline failed 2 times; its records: "
+        f"{topic}/0 offsets 0-2; last error: a failure no rule foresaw"
+    )
