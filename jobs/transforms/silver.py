@@ -195,7 +195,12 @@ def _parse_steps() -> _ParseSteps:
     }
     derived = {
         "city": _canonical_city(F.col("state"), F.col("_values.city")),
-        "event_time": F.expr("try_to_timestamp(_timestamp_text)"),
+        # An instant: a date, a time and a zone. Spark would also read a bare date (midnight)
+        # or a zoneless time (the session's zone), which name no instant of their own.
+        "event_time": F.when(
+            F.col("_timestamp_text").rlike(_ISO_INSTANT),
+            F.expr("try_to_timestamp(_timestamp_text)"),
+        ),
         # Null when the product does not fit the money type: a reject, not a failed batch.
         "revenue": F.expr(f"try_cast(quantity * price AS {events.REVENUE_TYPE})"),
     }
@@ -227,8 +232,16 @@ def _parse_steps() -> _ParseSteps:
     # whose first value is followed by anything but whitespace is not JSON.
     trailing = F.col("_shape").rlike(r"^\s*0\s*\S")
     too_deep = F.col("_shape").rlike(r"[{\[]")
+    # A \u escape of half a surrogate pair names no character: the JSON readers would write
+    # "?" in its place, silently. Looked for only in texts with a \u escape at all.
+    lone_surrogate = (F.instr("_text", "\\u") > 0) & F.col("_text").rlike(_LONE_SURROGATE)
     rules: list[tuple[Column, Reason, Column]] = [
         (~F.col("_utf8"), Reason.NOT_UTF8, F.lit("payload is not valid UTF-8")),
+        (
+            lone_surrogate,
+            Reason.NOT_UTF8,
+            F.lit("a \\u escape names half a surrogate pair, which is no character"),
+        ),
         (
             trailing,
             Reason.NOT_JSON,
@@ -315,6 +328,10 @@ def _parse_steps() -> _ParseSteps:
 # something follows the first value. Only texts with a closing brace before their end are
 # reduced: a valid order has one closing brace, at its end, so nearly none are.
 _SHAPE_DEPTH = 8
+_ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
+# A high surrogate escape not followed by a low one, or a low one not preceded by a high one.
+_HIGH, _LOW = r"\\ud[89ab][0-9a-f]{2}", r"\\ud[c-f][0-9a-f]{2}"
+_LONE_SURROGATE = rf"(?i){_HIGH}(?!{_LOW})|(?<!{_HIGH}){_LOW}"
 _STRING_LITERAL = r'"(?:[^"\\]|\\.)*"'
 _INNERMOST = r"\{[^{}\[\]]*\}|\[[^{}\[\]]*\]"
 

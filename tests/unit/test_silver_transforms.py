@@ -93,6 +93,9 @@ CASES = [
     (encode(order(city="Boston")), Reason.CITY_NOT_IN_STATE),
     (encode(order(timestamp="yesterday")), Reason.BAD_TIMESTAMP),
     (encode(order(timestamp="2026-13-45T10:00:00Z")), Reason.BAD_TIMESTAMP),
+    (encode(order(timestamp="2026-11-27")), Reason.BAD_TIMESTAMP),  # no time: no instant
+    (encode(order(timestamp="2026-11-27T10:00:00")), Reason.BAD_TIMESTAMP),  # no zone
+    (encode(order(timestamp="2026-11-27 10:00:00Z")), Reason.BAD_TIMESTAMP),
     (encode(order(timestamp="2026-11-30T10:00:00Z")), Reason.FUTURE_TIMESTAMP),
     # Plausible event times, whatever the watermark: a fresh lake has none.
     (encode(order(timestamp="0000-01-01T00:00:00Z")), Reason.TIMESTAMP_OUT_OF_RANGE),
