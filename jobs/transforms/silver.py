@@ -160,13 +160,13 @@ def _parse_steps() -> _ParseSteps:
     """parse_orders' expressions, built once per process: they are the same for every batch,
     and building them is thousands of calls into the JVM (half a second a micro-batch)."""
     string_fields = [f.name for f in events.FIELDS if f.json_type == "string"]
-    vouched = F.col("_utf8") & F.col("_object") & F.col("_shape").isNull()
+    vouched = F.col("_utf8") & F.col("_object") & F.col("_values_in_record").isNull()
     for f in events.FIELDS:
         vouched &= F.col(f"_values.{f.name}").isNotNull()
     for name in string_fields:
         vouched &= ~_reads_as_non_string(F.col(f"_values.{name}"))
     reading = [
-        _shape(F.col("_text")).alias("_shape"),
+        _values_in_record(F.col("_text")).alias("_values_in_record"),
         F.expr("is_valid_utf8(_text)").alias("_utf8"),
         F.ltrim(F.col("_text")).startswith("{").alias("_object"),
         F.from_json("_text", events.spark_schema(), _STRICT_JSON).alias("_values"),
@@ -195,10 +195,8 @@ def _parse_steps() -> _ParseSteps:
     }
     derived = {
         "city": _canonical_city(F.col("state"), F.col("_values.city")),
-        # An instant: a date, a time and a zone. Spark would also read a bare date (midnight)
-        # or a zoneless time (the session's zone), which name no instant of their own.
         "event_time": F.when(
-            F.col("_timestamp_text").rlike(_ISO_INSTANT),
+            _names_an_instant(F.col("_timestamp_text")),
             F.expr("try_to_timestamp(_timestamp_text)"),
         ),
         # Null when the product does not fit the money type: a reject, not a failed batch.
@@ -228,10 +226,8 @@ def _parse_steps() -> _ParseSteps:
         F.unix_micros("event_time") >= F.lit(_micros(LATEST_EVENT_TIME))
     )
     # One record holds one JSON value: from_json and the VARIANT parser both read the first and
-    # ignore what follows. `_shape` (see _SHAPE) reduces the text to its structure; a record
-    # whose first value is followed by anything but whitespace is not JSON.
-    trailing = F.col("_shape").rlike(r"^\s*0\s*\S")
-    too_deep = F.col("_shape").rlike(r"[{\[]")
+    # ignore what follows. `_values_in_record` counts the values a suspect record holds.
+    trailing = F.col("_values").isNotNull() & (F.col("_values_in_record") != 1)
     # A \u escape of half a surrogate pair names no character: the JSON readers would write
     # "?" in its place, silently. Looked for only in texts with a \u escape at all.
     lone_surrogate = (F.instr("_text", "\\u") > 0) & F.col("_text").rlike(_LONE_SURROGATE)
@@ -246,11 +242,6 @@ def _parse_steps() -> _ParseSteps:
             trailing,
             Reason.NOT_JSON,
             F.concat(F.lit("more than one JSON value; the record ends with: "), _tail("_text")),
-        ),
-        (
-            too_deep,
-            Reason.NOT_JSON,
-            F.lit(f"nested deeper than {_SHAPE_DEPTH} levels"),
         ),
         (
             ~F.col("_vouched") & (F.col("doc").isNull() | ~F.col("_object")),
@@ -323,26 +314,29 @@ def _parse_steps() -> _ParseSteps:
     )
 
 
-# Reducing a text to its JSON structure: string literals emptied, then innermost objects and
-# arrays replaced by "0", _SHAPE_DEPTH times. One flat order becomes "0"; "0 xyz" or "00" mean
-# something follows the first value. Only texts with a closing brace before their end are
-# reduced: a valid order has one closing brace, at its end, so nearly none are.
-_SHAPE_DEPTH = 8
-_ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
 # A high surrogate escape not followed by a low one, or a low one not preceded by a high one.
 _HIGH, _LOW = r"\\ud[89ab][0-9a-f]{2}", r"\\ud[c-f][0-9a-f]{2}"
 _LONE_SURROGATE = rf"(?i){_HIGH}(?!{_LOW})|(?<!{_HIGH}){_LOW}"
-_STRING_LITERAL = r'"(?:[^"\\]|\\.)*"'
-_INNERMOST = r"\{[^{}\[\]]*\}|\[[^{}\[\]]*\]"
 
 
-def _shape(text: Column) -> Column:
-    shape = F.regexp_replace(text, _STRING_LITERAL, '""')
-    for _ in range(_SHAPE_DEPTH):
-        shape = F.regexp_replace(shape, _INNERMOST, "0")
-    # Suspect: a closing brace before the last non-blank character (indexOf, no regex).
-    first_brace = F.locate("}", text)
-    return F.when((first_brace > 0) & (first_brace < F.length(F.rtrim(text))), shape)
+def _names_an_instant(text: Column) -> Column:
+    """A date, a time and a zone: `T` after the date, `Z` or an offset at the end (the parser
+    then checks the digits). Spark would also read a bare date (as midnight) or a zoneless time
+    (in the session's zone), which name no instant of their own. No regex: it runs per record."""
+    zone = (F.substring(text, -1, 1) == "Z") | F.substring(text, -6, 1).isin("+", "-")
+    return (F.length(text) >= 20) & (F.substring(text, 11, 1) == "T") & zone
+
+
+def _values_in_record(text: Column) -> Column:
+    """How many JSON values a suspect record holds (-1: not JSON as a whole); null if not suspect.
+
+    Wrapped in brackets, one value is an array of one, and `{...} xyz` or `{...}{...}` no
+    array at all. Suspect: a closing brace before the record's end (a valid order has one, its
+    last character), found with indexOf; anything else is null.
+    """
+    suspect = F.locate("}", text) != F.octet_length(text)
+    values = F.json_array_length(F.concat(F.lit("["), text, F.lit("]")))
+    return F.when(suspect, F.coalesce(values, F.lit(-1)))
 
 
 def _tail(name: str) -> Column:
