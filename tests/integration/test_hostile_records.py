@@ -100,6 +100,8 @@ HOSTILE: dict[str, bytes | None] = {
     "schema_version as text": encode(order(schema_version="1")),
     # values outside the contract
     "a NUL in the city": encode(order(city="San\x00Francisco")),
+    "a NUL in the product": encode(order(product="Lap\x00top")),
+    "a terminal escape in the customer": encode(order(customer_id="cust-\x1b[2J")),
     "a full-width state": encode(order(state="ＣＡ")),
     "a product near the broker's size limit": encode(order(product="x" * 900_000)),
 }

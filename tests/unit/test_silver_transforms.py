@@ -89,6 +89,9 @@ CASES = [
     (encode(order(quantity=2_000_000_000, price=9_999_999_999.99)), Reason.BAD_REVENUE),
     (encode(order(currency="EUR")), Reason.BAD_VALUE),
     (encode(order(channel="fax")), Reason.BAD_VALUE),
+    (encode(order(product="Lap\x00top")), Reason.BAD_VALUE),  # escaped: \u0000
+    (encode(order(category="Elec\ntronics")), Reason.BAD_VALUE),
+    (encode(order(customer_id="cust-\x1b[31m")), Reason.BAD_VALUE),
     (encode(order(state="ZZ")), Reason.UNKNOWN_STATE),
     (encode(order(city="Boston")), Reason.CITY_NOT_IN_STATE),
     (encode(order(timestamp="yesterday")), Reason.BAD_TIMESTAMP),
