@@ -90,6 +90,15 @@ class SilverBatchWriter:
         return accepted.select("order_id")
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        try:
+            self._call(batch, batch_id)
+        except Exception:
+            # A failed batch may have committed its audit row (the completion mark) before it
+            # failed: the next attempt reads progress from the table, as a restart does.
+            self._loaded = False
+            raise
+
+    def _call(self, batch: DataFrame, batch_id: int) -> None:
         spark = batch.sparkSession
         if not self._loaded:
             self._load_progress(spark)

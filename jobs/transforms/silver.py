@@ -30,7 +30,8 @@ SILVER, QUARANTINE, DUPLICATE = "silver", "quarantine", "duplicate"
 
 _INTEGER_TYPES = r"^(TINYINT|SMALLINT|INT|BIGINT|DECIMAL\(\d+,0\))$"
 _NUMBER_TYPES = r"^(TINYINT|SMALLINT|INT|BIGINT|DECIMAL\(\d+,\d+\)|FLOAT|DOUBLE)$"
-_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+# \z, not $: Java's $ also matches before a final line break, which would let "<uuid>\n" in.
+_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\z"
 # from_json turns a number, boolean, object or array found in a string field into its JSON
 # text; a string value that reads like one of those cannot be vouched for by from_json alone.
 _NUMBER_TEXT = r"^-?[0-9][0-9.eE+-]*$"
@@ -329,20 +330,27 @@ def _names_an_instant(text: Column) -> Column:
     """A date, a time and a zone: `T` after the date, `Z` or an offset at the end (the parser
     then checks the digits). Spark would also read a bare date (as midnight) or a zoneless time
     (in the session's zone), which name no instant of their own. No regex: it runs per record."""
-    zone = (F.substring(text, -1, 1) == "Z") | F.substring(text, -6, 1).isin("+", "-")
+    zone = (
+        (F.substring(text, -1, 1) == "Z")
+        | F.substring(text, -6, 1).isin("+", "-")  # +05:30
+        | F.substring(text, -5, 1).isin("+", "-")  # +0530
+    )
     return (F.length(text) >= 20) & (F.substring(text, 11, 1) == "T") & zone
 
 
 def _values_in_record(text: Column) -> Column:
-    """How many JSON values a suspect record holds (-1: not JSON as a whole); null if not suspect.
+    """1 when a suspect record holds one JSON value, -1 when not; null when it is not suspect.
 
-    Wrapped in brackets, one value is an array of one, and `{...} xyz` or `{...}{...}` no
-    array at all. Suspect: a closing brace before the record's end (a valid order has one, its
-    last character), found with indexOf; anything else is null.
+    Wrapped in brackets with a second element the record cannot forge (its own md5), one value
+    is an array of exactly two ending in that sentinel. A JSON reader stops at the first
+    closing bracket, so `{...}]` or `{...} xyz` never yields it. Suspect: a closing brace before
+    the record's last character (a valid order has one, its last), found with indexOf.
     """
-    suspect = F.locate("}", text) != F.octet_length(text)
-    values = F.json_array_length(F.concat(F.lit("["), text, F.lit("]")))
-    return F.when(suspect, F.coalesce(values, F.lit(-1)))
+    suspect = F.locate("}", text) != F.length(text)
+    sentinel = F.md5(text)
+    wrapped = F.concat(F.lit("["), text, F.lit(',"'), sentinel, F.lit('"]'))
+    single = (F.json_array_length(wrapped) == 2) & (F.get_json_object(wrapped, "$[1]") == sentinel)
+    return F.when(suspect, F.when(single, F.lit(1)).otherwise(F.lit(-1)))
 
 
 def _tail(name: str) -> Column:

@@ -109,6 +109,9 @@ CASES = [
     (encode(order()) + encode(order()), Reason.NOT_JSON),
     (encode(order()) + b" xyz", Reason.NOT_JSON),
     (encode(order()) + b"}", Reason.NOT_JSON),
+    (encode(order()) + b"]", Reason.NOT_JSON),
+    (encode(order()) + b'],{"a": 1}', Reason.NOT_JSON),
+    (encode(order(order_id=str(uuid.uuid4()) + "\n")), Reason.BAD_ORDER_ID),
     (encode(order(category={"a": {"b": {"c": [1, [2, {"d": 3}]]}}})), Reason.WRONG_TYPE),
     (b'{"order_id": ' + b"[" * 3000 + b"]" * 3000 + b"}", Reason.NOT_JSON),
     # Spark's JSON reader is lenient where JSON is not; every leniency is refused.
@@ -146,12 +149,14 @@ def test_the_ceiling_holds_when_the_kafka_timestamp_is_as_far_off_as_the_event(s
 
 def test_a_closing_brace_inside_a_string_or_whitespace_after_the_object_is_fine(spark):
     payloads = [
+        encode(order(timestamp="2026-11-27T15:30:00+0530")),  # an offset without a colon
+        encode(order(product="Café Table")),  # not ASCII: bytes and characters differ
         encode(order(customer_id="cust-}42")),
         encode(order()) + b"  \n",
         encode(order(customer_id="a} b")) + b"\t",
     ]
     parsed = parse_orders(bronze(spark, payloads))
-    assert [r["reason"] for r in parsed.collect()] == [None, None, None]
+    assert [r["reason"] for r in parsed.collect()] == [None] * 5
 
 
 def test_text_after_the_object_is_named_in_the_detail(spark):
