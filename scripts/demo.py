@@ -29,6 +29,7 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 import dashboard
 from contract import tables
@@ -136,7 +137,8 @@ def summary_view(counts, rejects_by_reason, revenue, elapsed: float, phase: str)
     for state, amount in revenue:
         states.add_row(state, f"${amount:,.2f}")
     tables_ = Columns([layers, rejects, states], padding=(0, 4))
-    return Group(Panel(f"{phase} — {elapsed:,.0f}s", style="bold"), tables_)
+    # The empty line ends the columns' last row: without it, what is printed next joins it.
+    return Group(Panel(f"{phase} — {elapsed:,.0f}s", style="bold"), tables_, Text(""))
 
 
 def caught_up(where: Locations, produced: int) -> bool:

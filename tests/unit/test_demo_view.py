@@ -1,10 +1,12 @@
 """The demo's live summary keeps every number whole, however narrow the terminal."""
 
+import io
 from collections import Counter
 from types import SimpleNamespace
 
 import pytest
 from rich.console import Console
+from rich.live import Live
 
 from scripts.demo import summary_view
 
@@ -31,3 +33,13 @@ def test_every_number_is_shown_whole(width):
         assert number in text, (width, number)
     assert all(reason in text for reason, _ in REJECTS)
     assert max(len(line) for line in text.splitlines()) <= width
+
+
+def test_what_follows_the_summary_starts_on_a_line_of_its_own():
+    """Piped to a file, the live summary's last frame must not swallow the next line."""
+    out = io.StringIO()
+    console = Console(file=out, width=80, color_system=None)
+    with Live(summary_view(COUNTS, REJECTS, REVENUE, 87, "catching up"), console=console):
+        pass
+    console.print("Stopping the pipeline")
+    assert "\nStopping the pipeline\n" in out.getvalue()
