@@ -99,6 +99,7 @@ def synthesize(env: Environment, out: Path | None = None) -> list[Path]:
     from infra.app import build
 
     out = out or outdir()
+    out.mkdir(parents=True, exist_ok=True)  # cdktn makes the last folder only
     build([env], out).synth()
     return [stack_dir(s, out) / "cdk.tf.json" for s in Names.of(env).stacks]
 

@@ -84,3 +84,12 @@ def test_backend_gives_up_on_a_data_role_that_never_works(monkeypatch):
     with pytest.raises(cli.Refused):
         cli.wait_for_data_role("st", "tfstate", never)
     assert len(calls) == 2
+
+
+def test_synth_writes_into_an_output_folder_that_does_not_exist_yet(tmp_path, monkeypatch):
+    """The ci workflow synthesizes each environment into synthesized/<env>/, made by nobody."""
+    out = tmp_path / "synthesized" / "dev"
+    monkeypatch.setenv("CDKTF_OUTPUT", str(out))
+    result = CliRunner().invoke(cli.app, ["synth", "--env", "dev"])
+    assert result.exit_code == 0, result.output
+    assert len(list(out.glob("stacks/*/cdk.tf.json"))) == 2
