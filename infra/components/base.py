@@ -28,6 +28,12 @@ class Deployment:
     def tags(self) -> dict[str, str]:
         return tags(self.env)
 
+    @property
+    def placement(self) -> dict:
+        """Where every Azure resource of the deployment goes, and what it carries."""
+        return {"location": self.location, "resource_group_name": self.resource_group,
+                "tags": self.tags}  # fmt: skip
+
 
 def tags(env: Environment) -> dict[str, str]:
     """On every resource: who owns it, who pays, and for demo copies when it may be deleted."""

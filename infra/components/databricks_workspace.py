@@ -26,10 +26,8 @@ class AccessConnector(Construct):
             self,
             "connector",
             name=d.names.access_connector,
-            location=d.location,
-            resource_group_name=d.resource_group,
+            **d.placement,
             identity=DatabricksAccessConnectorIdentity(type="SystemAssigned"),
-            tags=d.tags,
         )
 
     def may_write(self, id_: str, container_id: str) -> None:
@@ -61,8 +59,7 @@ class Workspace(Construct):
             self,
             "workspace",
             name=d.names.databricks_workspace,
-            location=d.location,
-            resource_group_name=d.resource_group,
+            **d.placement,
             managed_resource_group_name=d.names.databricks_managed_resource_group,
             sku="premium",  # Unity Catalog, secret scopes backed by Key Vault, SQL warehouses
             infrastructure_encryption_enabled=True,
@@ -71,5 +68,4 @@ class Workspace(Construct):
             network_security_group_rules_required="AllRules" if network else None,
             # Not while the NAT gateway is being attached to the same subnets.
             depends_on=network.egress if network else None,
-            tags=d.tags,
         )

@@ -20,8 +20,7 @@ class EventHubs(Construct):
             self,
             "namespace",
             name=d.names.eventhub_namespace,
-            location=d.location,
-            resource_group_name=d.resource_group,
+            **d.placement,
             sku=settings.sku,  # Standard or above: Basic has no Kafka endpoint
             capacity=settings.capacity,
             auto_inflate_enabled=settings.auto_inflate_max > 0,
@@ -30,7 +29,6 @@ class EventHubs(Construct):
             # SAS is how Kafka clients authenticate; the rules below are send-only/listen-only.
             local_authentication_enabled=True,
             public_network_access_enabled=not private,
-            tags=d.tags,
         )
         self.hub = Eventhub(
             self,

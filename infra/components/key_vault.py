@@ -29,8 +29,7 @@ class Vault(Construct):
             self,
             "vault",
             name=d.names.key_vault,
-            location=d.location,
-            resource_group_name=d.resource_group,
+            **d.placement,
             tenant_id=tenant_id,
             sku_name="standard",
             rbac_authorization_enabled=True,
@@ -47,7 +46,6 @@ class Vault(Construct):
                 bypass="AzureServices",
                 ip_rules=list(azure.network.deployer_cidrs) if azure.private_networking else None,
             ),
-            tags=d.tags,
         )
         # Terraform itself writes the secrets, once the role has reached the data plane.
         writer = self.grant("deployer", deployer_id, "Key Vault Secrets Officer")

@@ -29,8 +29,7 @@ class LakeStorage(Construct):
             self,
             "account",
             name=d.names.storage_account,
-            location=d.location,
-            resource_group_name=d.resource_group,
+            **d.placement,
             account_kind="StorageV2",
             account_tier="Standard",
             account_replication_type=settings.replication,
@@ -68,7 +67,6 @@ class LakeStorage(Construct):
             )
             if d.azure.private_networking
             else None,
-            tags=d.tags,
         )
         self.lake = StorageContainer(
             self,

@@ -54,11 +54,9 @@ class Monitoring(Construct):
             self,
             "logs",
             name=d.names.log_analytics,
-            location=d.location,
-            resource_group_name=d.resource_group,
+            **d.placement,
             sku="PerGB2018",
             retention_in_days=30,
-            tags=d.tags,
         )
 
     def collect(self, id_: str, target_id: str, resource_type: str) -> None:

@@ -64,10 +64,8 @@ class PrivateNetwork(Construct):
             self,
             "vnet",
             name=d.names.virtual_network,
-            location=d.location,
-            resource_group_name=d.resource_group,
+            **d.placement,
             address_space=[space],
-            tags=d.tags,
         )
         self.host, self.host_nsg = self._subnet("databricks-host", host, delegated=True)
         self.container, self.container_nsg = self._subnet(
@@ -105,20 +103,16 @@ class PrivateNetwork(Construct):
             self,
             "egress-ip",
             name=f"pip-{d.names.stem}-egress",
-            location=d.location,
-            resource_group_name=d.resource_group,
+            **d.placement,
             allocation_method="Static",
             sku="Standard",
-            tags=d.tags,
         )
         self.nat = NatGateway(
             self,
             "egress",
             name=f"ng-{d.names.stem}",
-            location=d.location,
-            resource_group_name=d.resource_group,
+            **d.placement,
             sku_name="Standard",
-            tags=d.tags,
         )
         NatGatewayPublicIpAssociation(
             self, "egress-address", nat_gateway_id=self.nat.id, public_ip_address_id=address.id
@@ -156,9 +150,7 @@ class PrivateNetwork(Construct):
             self,
             f"{name}-nsg",
             name=f"nsg-{d.names.stem}-{name}",
-            location=d.location,
-            resource_group_name=d.resource_group,
-            tags=d.tags,
+            **d.placement,
         )
         association = SubnetNetworkSecurityGroupAssociation(
             self, f"{name}-nsg-association", subnet_id=subnet.id, network_security_group_id=nsg.id
@@ -172,8 +164,7 @@ class PrivateNetwork(Construct):
             self,
             f"endpoint-{id_}",
             name=name,
-            location=d.location,
-            resource_group_name=d.resource_group,
+            **d.placement,
             subnet_id=self.endpoints.id,
             private_service_connection=PrivateEndpointPrivateServiceConnection(
                 name=name,
@@ -184,5 +175,4 @@ class PrivateNetwork(Construct):
             private_dns_zone_group=PrivateEndpointPrivateDnsZoneGroup(
                 name="default", private_dns_zone_ids=[self.zones[subresource].id]
             ),
-            tags=d.tags,
         )
