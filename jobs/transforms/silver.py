@@ -228,10 +228,8 @@ def _parse_steps() -> _ParseSteps:
     future = F.col("event_time") > F.col("kafka_timestamp") + F.expr(
         f"INTERVAL {MAX_CLOCK_SKEW_SECONDS} SECONDS"
     )
-    # Compared as microseconds: literals that codegen passes by reference (see `_before`).
-    out_of_range = (F.unix_micros("event_time") < F.lit(_micros(EARLIEST_EVENT_TIME))) | (
-        F.unix_micros("event_time") >= F.lit(_micros(LATEST_EVENT_TIME))
-    )
+    earliest, latest = (datetime.fromisoformat(t) for t in (EARLIEST_EVENT_TIME, LATEST_EVENT_TIME))
+    out_of_range = _before("event_time", earliest) | ~_before("event_time", latest)
     # One record holds one JSON value: from_json and the VARIANT parser both read the first and
     # ignore what follows. `_values_in_record` counts the values a suspect record holds.
     trailing = F.col("_values").isNotNull() & (F.col("_values_in_record") != 1)
@@ -356,12 +354,6 @@ def _values_in_record(text: Column) -> Column:
 def _tail(name: str) -> Column:
     """The last 40 characters of a text, for a reject's detail."""
     return F.substring(F.col(name), -40, 40)
-
-
-def _micros(instant: str) -> Decimal:
-    """An ISO-8601 instant as microseconds since the epoch, for `unix_micros` comparisons."""
-    parsed = datetime.fromisoformat(instant.replace("Z", "+00:00"))
-    return Decimal((parsed - _EPOCH) // timedelta(microseconds=1))
 
 
 def _before(column: str, instant: datetime | None) -> Column:
