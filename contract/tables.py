@@ -13,8 +13,17 @@ QUARANTINE = "quarantine_orders"
 DUPLICATES = "duplicate_orders"
 SILVER_BATCHES = "silver_batches"
 GOLD = "gold_order_minutes"
+PIPELINE_PROGRESS = "pipeline_progress"
 
-ALL_TABLES: tuple[str, ...] = (BRONZE, SILVER, QUARANTINE, DUPLICATES, SILVER_BATCHES, GOLD)
+ALL_TABLES: tuple[str, ...] = (
+    BRONZE,
+    SILVER,
+    QUARANTINE,
+    DUPLICATES,
+    SILVER_BATCHES,
+    GOLD,
+    PIPELINE_PROGRESS,
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,17 @@ QUARANTINE_DDL = (
     "kafka_timestamp TIMESTAMP, batch_id BIGINT, quarantined_at TIMESTAMP"
 )
 
+# One row per micro-batch and streaming query, from Spark's own progress report (jobs.progress):
+# how far behind the newest Kafka offsets and the clock the pipeline is, and what it rejected.
+# Offsets are JSON as Spark reports them ({"topic": {"partition": offset}}); the silver columns
+# are null for a query that does not validate (bronze and gold of the separate stages).
+PIPELINE_PROGRESS_DDL = (
+    "query STRING, run_id STRING, batch_id BIGINT, triggered_at TIMESTAMP, records_in BIGINT, "
+    "input_rows_per_second DOUBLE, processed_rows_per_second DOUBLE, batch_duration_ms BIGINT, "
+    "records_behind BIGINT, end_offsets STRING, latest_offsets STRING, "
+    "newest_event_time TIMESTAMP, event_time_lag_seconds DOUBLE, watermark TIMESTAMP, "
+    "rejects MAP<STRING, BIGINT>, recorded_at TIMESTAMP"
+)
 
 DDL: dict[str, str] = {
     BRONZE: BRONZE_DDL,
@@ -75,6 +95,7 @@ DDL: dict[str, str] = {
     DUPLICATES: DUPLICATES_DDL,
     SILVER_BATCHES: SILVER_BATCHES_DDL,
     GOLD: GOLD_DDL,
+    PIPELINE_PROGRESS: PIPELINE_PROGRESS_DDL,
 }
 PARTITIONING: dict[str, tuple[str, ...]] = {GOLD: GOLD_PARTITION}
 # Columns Delta keeps min/max statistics for: the ones reads filter on (bronze by arrival time,
@@ -82,6 +103,15 @@ PARTITIONING: dict[str, tuple[str, ...]] = {GOLD: GOLD_PARTITION}
 STATS_COLUMNS: dict[str, tuple[str, ...]] = {
     BRONZE: ("kafka_timestamp",),
     SILVER: ("event_time", "kafka_timestamp"),
+    PIPELINE_PROGRESS: ("recorded_at", "batch_id"),
+}
+# Tables that must not grow for ever: rows older than the environment's
+# observability.progress_retention_days are deleted, and files that old removed, by the writer.
+SHORT_LIVED: dict[str, dict[str, str]] = {
+    PIPELINE_PROGRESS: {
+        "delta.logRetentionDuration": "interval 7 days",
+        "delta.deletedFileRetentionDuration": "interval 1 days",
+    },
 }
 # Columns whose values are (nearly) all distinct, in every table that has them: Parquet's
 # dictionary encoding only spends CPU on them before it gives up.

@@ -85,6 +85,35 @@ class PipelineSettings(Strict):
         return str(REPOSITORY / v)
 
 
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class ObservabilitySettings(Strict):
+    """What the pipeline records about itself, and when somebody is told.
+
+    The same thresholds drive the local dashboard and `make status` and, on Azure, the job's
+    health rules, the Azure Monitor alerts and the SQL alerts (README, Observability).
+    """
+
+    # pipeline_progress gets the rows of this many seconds of micro-batches in one commit: a
+    # commit per batch would cost each batch a Delta write on the driver.
+    progress_flush_seconds: Annotated[int, Field(ge=1, le=300)] = 10
+    progress_retention_days: Annotated[int, Field(ge=1, le=90)] = 7
+    # The topic has records the pipeline has not read, and it has read nothing for this long.
+    stalled_after_seconds: Annotated[int, Field(ge=10, le=86_400)] = 60
+    # The job's health rules (Databricks streaming backlog metrics and run duration).
+    backlog_seconds: Annotated[int, Field(ge=10, le=86_400)] = 300
+    backlog_records: Annotated[int, Field(ge=1)] = 1_000_000
+    run_duration_seconds: Annotated[int, Field(ge=60, le=172_800)] = 3000
+    # Gold not changed for this long, or rejects above this share of the last 15 minutes.
+    gold_stale_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
+    reject_rate: Annotated[float, Field(gt=0, le=1)] = 0.05
+    # Event Hubs: messages coming in and none going out for this long means nobody reads.
+    no_readers_minutes: Annotated[int, Field(ge=5, le=1440)] = 30
+    # Who is told; none by default (no address of yours is in the repository).
+    alert_emails: tuple[Email, ...] = ()
+
+
 class LocalSparkSettings(Strict):
     """Only for local runs: Databricks sizes its own clusters."""
 
@@ -127,10 +156,6 @@ class DatabricksSettings(Strict):
     # 0 = no timeout, for continuous jobs.
     timeout_seconds: Annotated[int, Field(ge=0, le=172_800)] = 3600
     max_retries: Annotated[int, Field(ge=0, le=10)] = 2
-    # Who hears of a failed run; none by default (no address of yours is in the repository).
-    notification_emails: tuple[
-        Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...
-    ] = ()
     # An account-level group (created once by an account admin, see the README) that the
     # deployment assigns to the workspace and lets read gold through the SQL warehouse.
     users_group: str = Field(default="data-engineers", min_length=1)
@@ -240,6 +265,7 @@ class Environment(Strict):
     kafka: KafkaSettings
     simulator: SimulatorSettings = SimulatorSettings()
     pipeline: PipelineSettings
+    observability: ObservabilitySettings = ObservabilitySettings()
     spark: LocalSparkSettings | None = None
     azure: AzureSettings | None = None
 

@@ -87,7 +87,7 @@ def _create_table(spark: SparkSession, path: str, name: str) -> None:
     )
     if name in tables.PARTITIONING:
         builder = builder.partitionedBy(*tables.PARTITIONING[name])
-    properties = dict(TABLE_PROPERTIES)
+    properties = TABLE_PROPERTIES | tables.SHORT_LIVED.get(name, {})
     if name in tables.STATS_COLUMNS:
         properties["delta.dataSkippingStatsColumns"] = ",".join(tables.STATS_COLUMNS[name])
     for key, value in properties.items():

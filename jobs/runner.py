@@ -13,8 +13,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 
+from contract import tables
 from environments import ConfigError
-from jobs import delta_io
+from jobs import delta_io, progress
 from jobs.settings import StageSettings
 from jobs.storage import discard_incomplete_checkpoint_files, exists
 
@@ -51,6 +52,7 @@ def start_foreach_batch(
 
     With pipeline.compact_every_batches = N, the tables the writer `appended` to are compacted
     after every N-th batch (a replayed batch compacts again: harmless, the data is unchanged).
+    Every batch's progress report goes to pipeline_progress (jobs.progress).
     """
     every = settings.pipeline.compact_every_batches
     attempted = bounded(batch_writer, query, settings.pipeline.batch_attempts)
@@ -66,7 +68,10 @@ def start_foreach_batch(
         .foreachBatch(write)
         .option("checkpointLocation", checkpoint)
     )
-    discard_incomplete_checkpoint_files(source.sparkSession, checkpoint)
+    spark = source.sparkSession
+    discard_incomplete_checkpoint_files(spark, checkpoint)
+    delta_io.ensure_tables(spark, settings.locations, tables.PIPELINE_PROGRESS)
+    progress.recorder(spark).watch(query, settings)
     return with_trigger(writer, settings).start()
 
 
@@ -119,17 +124,25 @@ def _first_line(exc: BaseException) -> str:
 def await_all(queries: list[StreamingQuery], stop: threading.Event | None = None) -> None:
     """Wait until every query ends, or until `stop` is set (then stop them cleanly).
 
-    A failed query raises here, so the process exits non-zero and the scheduler retries it.
+    A failed query raises here, so the process exits non-zero and the scheduler retries it;
+    either way, the ended queries' last progress rows are written first.
     """
     stop = stop or threading.Event()
-    while not stop.is_set() and any(q.isActive for q in queries):
+    try:
+        while not stop.is_set() and any(q.isActive for q in queries):
+            _raise_failed(queries)
+            stop.wait(0.5)
         for q in queries:
-            if q.exception() is not None:
-                raise RuntimeError(f"query {q.name} failed: {failure(q.exception())}")
-        stop.wait(0.5)
-    for q in queries:
-        if q.isActive:
-            q.stop()
+            if q.isActive:
+                q.stop()
+    finally:
+        for q in queries:
+            if not q.isActive:
+                progress.settle(q)
+    _raise_failed(queries)
+
+
+def _raise_failed(queries: list[StreamingQuery]) -> None:
     for q in queries:
         if q.exception() is not None:
             raise RuntimeError(f"query {q.name} failed: {failure(q.exception())}")

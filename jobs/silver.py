@@ -16,7 +16,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
 from contract.rejects import Reason
-from jobs import delta_io
+from jobs import delta_io, progress
 from jobs.runner import claim_lake, run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
 from jobs.storage import only_created
@@ -190,6 +190,8 @@ class SilverBatchWriter:
         # anything is written, so this write needs no tag of its own.
         delta_io.append(audit, self.path(tables.SILVER_BATCHES))
         self._last_done, self._max_event_time = batch_id, running_max
+        rejects = {reason: n for (kind, reason), n in counts.items() if kind == QUARANTINE}
+        progress.note(self.query, batch_id, progress.SilverNote(running_max, watermark, rejects))
         return selected(SILVER, *targets[SILVER])
 
 

@@ -94,6 +94,30 @@ def test_batch_audit_adds_up_to_the_tables(run):
     assert sum(b["duplicates"] for b in audit) == counts.duplicates
 
 
+def test_every_batch_reports_its_progress_once(run):
+    """One pipeline_progress row per batch, adding up to bronze, quarantine and the topic."""
+    where, ledger, _, _ = run
+    reported = sorted(
+        lake.read(where, tables.PIPELINE_PROGRESS).to_pylist(), key=lambda r: r["batch_id"]
+    )
+    audit = lake.read(where, tables.SILVER_BATCHES, columns=["batch_id"]).column(0).to_pylist()
+    assert [r["batch_id"] for r in reported] == sorted(audit)
+    assert {r["query"] for r in reported} == {"pipeline"}
+    assert sum(r["records_in"] for r in reported) == lake.layer_counts(where).bronze
+    rejects = Counter()
+    for r in reported:
+        rejects.update(dict(r["rejects"]))
+    assert +rejects == Counter(ledger.counts["bad"])
+    # The topic held every event before the pipeline started: what each batch left behind, by
+    # Kafka's own offsets, is what the batches after it read.
+    read = 0
+    for r in reported:
+        read += r["records_in"]
+        assert r["records_behind"] == EVENTS - read
+    assert all(r["event_time_lag_seconds"] > 0 for r in reported)
+    assert all(r["watermark"] is not None for r in reported[1:])
+
+
 def test_gold_equals_the_simulator_ledger(run):
     where, ledger, _, _ = run
     gold = lake.gold_totals(where)
@@ -142,6 +166,16 @@ def test_the_separate_stages_write_the_same_tables(run, stages_run):
     # The stages compacted their tables too, and silver and gold read them afterwards.
     assert compactions(stage_where, tables.BRONZE) and compactions(stage_where, tables.SILVER)
     assert lake.ledger_differences(lake.gold_totals(stage_where), ledger) == []
+    # Each stage reports its own batches; only bronze reads Kafka, only silver rejects.
+    reported = lake.read(stage_where, tables.PIPELINE_PROGRESS).to_pylist()
+    by_query = {q: [r for r in reported if r["query"] == q] for q in ("bronze", "silver", "gold")}
+    assert all(by_query.values()), {q: len(rows) for q, rows in by_query.items()}
+    assert sum(r["records_in"] for r in by_query["bronze"]) == ledger.counts["produced"]
+    assert max(by_query["bronze"], key=lambda r: r["batch_id"])["records_behind"] == 0
+    assert all(r["records_behind"] is None for r in by_query["silver"] + by_query["gold"])
+    assert sum(sum(dict(r["rejects"]).values()) for r in by_query["silver"]) == sum(
+        ledger.counts["bad"].values()
+    )
 
 
 def test_a_lake_run_by_the_stages_is_refused_by_the_pipeline(run, stages_run):
