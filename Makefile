@@ -23,8 +23,8 @@ up: setup ## Start the local Kafka broker (idempotent) and create the topic
 down: ## Stop the local Kafka broker
 	@[ -x $(PY) ] && $(PY) -m scripts.broker down || true
 
-status: setup ## Is the local broker up? Which topics, how many messages?
-	@$(PY) -m scripts.broker status --env local
+status: setup ## The local broker, records and seconds behind, recent rejects (exit 1: down or stalled)
+	@$(PY) -m scripts.status --env local
 
 test: setup ## Every test: unit, integration (real broker, Spark, Delta), infrastructure and scans
 	@$(PY) -m pytest tests

@@ -15,6 +15,12 @@ SILVER_BATCHES = "silver_batches"
 GOLD = "gold_order_minutes"
 PIPELINE_PROGRESS = "pipeline_progress"
 
+# The streaming queries, by the names their checkpoints have: one query for every layer, or one
+# per layer (jobs.bronze|silver|gold). The first or the bronze one reads Kafka.
+PIPELINE_QUERY = "pipeline"
+STAGE_QUERIES: tuple[str, ...] = ("bronze", "silver", "gold")
+KAFKA_QUERIES: tuple[str, ...] = (PIPELINE_QUERY, "bronze")
+
 ALL_TABLES: tuple[str, ...] = (
     BRONZE,
     SILVER,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,8 +19,16 @@ import pyarrow.compute as pc
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
-from contract.tables import BRONZE, DUPLICATES, GOLD, QUARANTINE, SILVER, Locations
-from dashboard import summary
+from contract.tables import (
+    BRONZE,
+    DUPLICATES,
+    GOLD,
+    PIPELINE_PROGRESS,
+    QUARANTINE,
+    SILVER,
+    Locations,
+)
+from dashboard import lag, summary
 
 # The layers shown in the health panel, in pipeline order.
 LAYERS: tuple[str, ...] = (BRONZE, SILVER, QUARANTINE, DUPLICATES, GOLD)
@@ -136,23 +145,53 @@ def _reasons(table: DeltaTable) -> pa.Table:
     return table.to_pyarrow_dataset().to_table(columns=["reason"])
 
 
+def progress_rows(table: DeltaTable) -> pa.Table:
+    """The last hour and a minute of progress rows (the file statistics skip older files)."""
+    dataset = table.to_pyarrow_dataset()
+    since = datetime.now(UTC) - timedelta(minutes=summary.HOUR_MINUTES + 1)
+    wanted = pc.field("recorded_at") >= pa.scalar(since, dataset.schema.field("recorded_at").type)
+    return dataset.to_table(columns=list(lag.PROGRESS_COLUMNS), filter=wanted)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """The topic the lake is fed from, for the live lag (absent: the lag is not shown)."""
+
+    broker: lag.Broker
+    checkpoint_root: str
+    stalled_after: timedelta
+
+
 class Lake:
     """The dashboard's view of one lake root: everything `summary.summarize` needs."""
 
-    def __init__(self, lake_root: str | Path) -> None:
-        self.locations = Locations(str(lake_root), checkpoint_root="")
+    def __init__(self, lake_root: str | Path, stream: Stream | None = None) -> None:
+        checkpoint_root = stream.checkpoint_root if stream else ""
+        self.locations = Locations(str(lake_root), checkpoint_root=checkpoint_root)
+        self.stream = stream
         self.tables = {name: VersionedTable(self.locations.table(name)) for name in LAYERS}
+        self.progress = VersionedTable(self.locations.table(PIPELINE_PROGRESS))
         self._lock = threading.Lock()
         self._cached: tuple[tuple, dict, datetime | None] | None = None
 
     def summary(self, now: datetime | None = None) -> dict:
-        """The page's JSON; recomputed only when a table has a new commit."""
+        """The page's JSON; recomputed only when a table has a new commit, except the lag."""
+        now = now or datetime.now(UTC)
         with self._lock:
             keys = {name: t.refresh() for name, t in self.tables.items()}
             if self._cached is None or self._cached[0] != tuple(keys.values()):
                 self._cached = (tuple(keys.values()), *self._compute(keys))
             _, answer, last_update = self._cached
-        return summary.with_clock(answer, last_update, now or datetime.now(UTC))
+            answer = answer | {"lag": self.lag(now)}
+        return summary.with_clock(answer, last_update, now)
+
+    def lag(self, now: datetime) -> dict | None:
+        """Records and seconds behind now and over the last hour; None without a stream."""
+        if self.stream is None:
+            return None
+        live = lag.measure(self.stream.broker, self.locations, now, self.stream.stalled_after)
+        rows = self.progress.cached("hour", progress_rows) if self.progress.refresh() else None
+        return live.as_json() | {"history": lag.history(rows, now) if rows is not None else []}
 
     def _compute(self, keys: dict[str, tuple | None]) -> tuple[dict, datetime | None]:
         exists = {name: key is not None for name, key in keys.items()}

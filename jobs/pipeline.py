@@ -22,8 +22,9 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
+from contract.tables import PIPELINE_QUERY
 from jobs import bronze, delta_io, gold, kafka_source, silver
-from jobs.runner import PIPELINE_QUERY, await_all, claim_lake, run_stage, start_foreach_batch
+from jobs.runner import await_all, claim_lake, run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
 
 QUERY = PIPELINE_QUERY

@@ -14,13 +14,11 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 
 from contract import tables
+from contract.tables import PIPELINE_QUERY, STAGE_QUERIES
 from environments import ConfigError
 from jobs import delta_io, progress
 from jobs.settings import StageSettings
 from jobs.storage import discard_incomplete_checkpoint_files, exists
-
-PIPELINE_QUERY = "pipeline"
-STAGE_QUERIES = ("bronze", "silver", "gold")
 
 
 def claim_lake(spark, settings: StageSettings, query: str) -> None:

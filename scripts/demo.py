@@ -33,9 +33,8 @@ from rich.text import Text
 
 import dashboard
 from contract import tables
-from contract.tables import Locations
+from contract.tables import PIPELINE_QUERY, Locations
 from environments import ConfigError, load_environment
-from jobs.runner import PIPELINE_QUERY
 from scripts import lake
 from scripts.broker import BrokerError, broker_for
 from simulator.ledger import load

@@ -6,21 +6,11 @@ dashboard's own code; the page must show them. A screenshot is kept for the READ
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections import defaultdict
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pyarrow as pa
@@ -30,27 +20,20 @@ from contract.catalog import PRODUCTS
 from contract.geography import STATES
 from contract.tables import BRONZE, DUPLICATES, GOLD, QUARANTINE, SILVER
 from dashboard.sample import gold_rows, quarantine_rows, write_gold, write_table
+from tests.integration.browser import (
+    Node,
+    chromium_path,
+    rendered,
+    run_chromium,
+    serve,
+    text_of,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "dashboard"
-README_SCREENSHOT = REPO / "docs" / "dashboard.png"
 START = datetime(2025, 6, 2, 9, 30, tzinfo=UTC)
 MINUTES = 75
 QUARANTINED = {"not_json": 14, "unknown_state": 6, "bad_price": 4, "late": 2}
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--force-device-scale-factor=1",
-    # Virtual time runs the page's first fetch and render to completion before the dump.
-    "--virtual-time-budget=8000",
-]
 
 
 def usd(value: Decimal | float) -> str:
@@ -120,128 +103,15 @@ def lake(tmp_path_factory) -> Lake:
 # ---------------------------------------------------------------- server and browser
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = shutil.which("chromium")
-    if not path:
-        pytest.fail("chromium is not installed: run `make setup` (scripts/setup.d/dashboard.sh)")
-    return path
-
-
-@contextmanager
-def serve(lake_root: Path):
-    """Start `python -m dashboard` on a free port; gives its URL, stops it afterwards."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard", "--lake-root", str(lake_root)],
-        cwd=REPO,
-        env=os.environ | {"PORT": str(port)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the dashboard exited: {proc.stderr.read().decode()}")
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("the dashboard did not start listening")
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
-        proc.stderr.close()
+    return chromium_path()
 
 
 @pytest.fixture(scope="module")
 def page_url(lake):
-    with serve(lake.root) as url:
+    with serve("--lake-root", str(lake.root)) as url:
         yield url
-
-
-def run_chromium(chromium: str, profile: Path, *args: str) -> str:
-    """Run headless Chromium once; on a hang, kill its whole process group."""
-    proc = subprocess.Popen(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=120)
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
-    return out.decode()
-
-
-class Node:
-    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
-        self.tag, self.attrs, self.text, self.children = tag, attrs, "", []
-
-    def all(self):
-        yield self
-        for child in self.children:
-            yield from child.all()
-
-    def find(self, **attrs: str) -> list[Node]:
-        wanted = {k.replace("_", "-"): v for k, v in attrs.items()}
-        return [n for n in self.all() if all(n.attrs.get(k) == v for k, v in wanted.items())]
-
-
-class DomParser(HTMLParser):
-    """The dumped DOM as a tree of nodes, each with the text inside it."""
-
-    VOID = {"meta", "link", "br", "img", "input", "hr"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.root = Node("#document", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        self.handle_data(" ")  # element boundaries separate words, as on screen
-        node = Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in self.VOID:
-            self.stack.append(node)
-
-    def handle_endtag(self, tag):
-        while len(self.stack) > 1:
-            node = self.stack.pop()
-            if node.tag == tag:
-                break
-
-    def handle_data(self, data):
-        for node in self.stack:
-            node.text += data
-
-
-def rendered(chromium: str, url: str, profile: Path) -> Node:
-    parser = DomParser()
-    parser.feed(run_chromium(chromium, profile, "--dump-dom", url))
-    return parser.root
-
-
-def text_of(dom: Node, **attrs: str) -> str:
-    (node,) = dom.find(**attrs)
-    return " ".join(node.text.split())
 
 
 # ---------------------------------------------------------------- the tests
@@ -313,21 +183,18 @@ def test_pipeline_health_matches_the_tables(dom, lake):
     assert text_of(dom, id="last-update") == last_update.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def test_screenshot_for_the_readme(chromium, page_url, tmp_path_factory):
+def test_a_screenshot_is_kept_as_an_artifact(chromium, page_url, tmp_path_factory):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "dashboard.png"
     shot.unlink(missing_ok=True)
     profile = tmp_path_factory.mktemp("chromium-shot")
     run_chromium(chromium, profile, "--window-size=1400,1000", f"--screenshot={shot}", page_url)
     assert shot.read_bytes().startswith(b"\x89PNG")
-    README_SCREENSHOT.parent.mkdir(exist_ok=True)
-    if not README_SCREENSHOT.exists() or README_SCREENSHOT.read_bytes() != shot.read_bytes():
-        shutil.copyfile(shot, README_SCREENSHOT)
 
 
 def test_an_empty_lake_says_so_in_the_browser(chromium, tmp_path_factory):
     empty_root = tmp_path_factory.mktemp("empty-lake")
-    with serve(empty_root) as url:
+    with serve("--lake-root", str(empty_root)) as url:
         dom = rendered(chromium, url, tmp_path_factory.mktemp("chromium-empty"))
     (body,) = dom.find(data_ready="empty")
     assert body.tag == "body"
