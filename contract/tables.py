@@ -117,6 +117,7 @@ SHORT_LIVED: dict[str, dict[str, str]] = {
     PIPELINE_PROGRESS: {
         "delta.logRetentionDuration": "interval 7 days",
         "delta.deletedFileRetentionDuration": "interval 1 days",
+        "delta.setTransactionRetentionDuration": "interval 7 days",
     },
 }
 # Columns whose values are (nearly) all distinct, in every table that has them: Parquet's
@@ -130,9 +131,26 @@ DISTINCT_COLUMNS: tuple[str, ...] = (
 )
 
 
+# Every table: Delta compacts small files itself (Databricks; locally the jobs do it instead,
+# pipeline.compact_every_batches), and updates stay possible (gold's MERGE, retention deletes).
+BASE_PROPERTIES = {
+    "delta.autoOptimize.autoCompact": "true",
+    "delta.appendOnly": "false",
+}
+
+
+def properties(name: str) -> dict[str, str]:
+    """The table properties a table is created with, by the jobs or by the deployment."""
+    found = BASE_PROPERTIES | SHORT_LIVED.get(name, {})
+    if name in STATS_COLUMNS:
+        found["delta.dataSkippingStatsColumns"] = ",".join(STATS_COLUMNS[name])
+    return found
+
+
 def columns(ddl: str) -> list[tuple[str, str]]:
-    """(name, type) pairs of a DDL string, in order; commas inside DECIMAL(p,s) do not split."""
-    return [tuple(part.split(maxsplit=1)) for part in re.split(r",(?![^(]*\))", ddl)]
+    """(name, type) pairs of a DDL string, in order; commas inside DECIMAL(p,s) or MAP<k, v>
+    do not split."""
+    return [tuple(part.split(maxsplit=1)) for part in re.split(r",(?![^(<]*[)>])", ddl)]
 
 
 def column_names(ddl: str) -> list[str]:

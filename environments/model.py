@@ -108,9 +108,14 @@ class ObservabilitySettings(Strict):
     # Gold not changed for this long, or rejects above this share of the last 15 minutes.
     gold_stale_minutes: Annotated[int, Field(ge=5, le=1440)] = 60
     reject_rate: Annotated[float, Field(gt=0, le=1)] = 0.05
-    # Event Hubs: messages coming in and none going out for this long means nobody reads.
-    no_readers_minutes: Annotated[int, Field(ge=5, le=1440)] = 30
-    # Who is told; none by default (no address of yours is in the repository).
+    # Event Hubs: messages coming in and none going out for this long means nobody reads. One
+    # of the windows Azure Monitor's metric alerts take (5 minutes to a day).
+    no_readers_minutes: Literal[5, 15, 30, 60, 360, 720, 1440] = 30
+    # How often the SQL alerts run: each run wakes the SQL warehouse, which then idles until
+    # its auto-stop, so more often costs warehouse time.
+    sql_alerts_every_minutes: Literal[15, 30, 60] = 30
+    # Who is told. An Azure environment needs at least one address (alerts that tell nobody are
+    # not alerts); the local one shows everything on the dashboard and in `make status`.
     alert_emails: tuple[Email, ...] = ()
 
 
@@ -287,6 +292,18 @@ class Environment(Strict):
                 "a local environment needs kafka.bootstrap_servers, pipeline.lake_root "
                 "and pipeline.checkpoint_root"
             )
+        if self.azure is not None and not self.observability.alert_emails:
+            raise ValueError(
+                "observability.alert_emails: an Azure environment needs at least one address "
+                "to tell of failures, backlog and stale data"
+            )
+        db = self.azure.databricks if self.azure else None
+        if db and db.schedule and db.timeout_seconds:
+            if self.observability.run_duration_seconds >= db.timeout_seconds:
+                raise ValueError(
+                    "observability.run_duration_seconds must be below "
+                    "azure.databricks.timeout_seconds, or the warning comes after the timeout"
+                )
         if self.pipeline.lateness_seconds <= self.simulator.max_lateness_seconds:
             raise ValueError(
                 "pipeline.lateness_seconds must exceed simulator.max_lateness_seconds, "

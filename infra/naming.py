@@ -73,6 +73,10 @@ class Names:
         return f"kv-{(self.app + self.deployment)[:14]}-{self.suffix}"
 
     @property
+    def action_group(self) -> str:
+        return f"ag-{self.stem}"
+
+    @property
     def log_analytics(self) -> str:
         return f"log-{self.stem}"
 

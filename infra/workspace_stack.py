@@ -12,7 +12,7 @@ from cdktn_provider_databricks.provider import DatabricksProvider
 from cdktn_provider_databricks.secret_acl import SecretAcl
 from constructs import Construct
 
-from contract.tables import GOLD, Locations
+from contract.tables import GOLD, PIPELINE_PROGRESS, SILVER_BATCHES, Locations
 from environments import Environment
 from infra.closure import closure, pinned_versions, pypi_libraries
 from infra.components.base import Deployment
@@ -22,6 +22,7 @@ from infra.components.lake_storage import CHECKPOINTS, LAKE
 from infra.components.pipeline_job import PipelineJob, runtime, stage_parameters
 from infra.components.principals import JobPrincipal, ReadersGroup
 from infra.components.secret_scope import KeyVaultScope
+from infra.components.sql_alerts import SqlAlerts, quoted
 from infra.components.sql_warehouse import SqlWarehouse
 from infra.components.state_backend import state_backend
 from infra.components.unity_catalog import UnityCatalog
@@ -78,7 +79,16 @@ class WorkspaceStack(TerraformStack):
         uploaded = WorkspaceFiles(self, "files", root=names.workspace_root, files=files)
         locations = Locations(storage.url(LAKE, env.app), storage.url(CHECKPOINTS, env.app))
         warehouse = SqlWarehouse(self, "sql-warehouse", d).warehouse
-        gold = catalog.gold_table(locations.table(GOLD), warehouse.id)
+        # Registered before the job exists, so that it finds them instead of racing to create
+        # them; the dashboard and the SQL alerts read them.
+        registered = [
+            catalog.register(id_, name, locations.table(name), warehouse.id)
+            for id_, name in (
+                ("gold", GOLD),
+                ("progress", PIPELINE_PROGRESS),
+                ("batches", SILVER_BATCHES),
+            )
+        ]
         trigger = "continuous" if db.continuous else "available-now"
         job = PipelineJob(
             self,
@@ -96,23 +106,43 @@ class WorkspaceStack(TerraformStack):
             ),
             env_vars={env.kafka.connection_string_env: secrets.reference(LISTEN_SECRET)},
             libraries=pypi_libraries(files.third_party, pinned_versions()),
-            # A continuous job starts as soon as it exists: everything it reads, and the gold
-            # table (registered here, so the job finds it instead of racing to create it), first.
-            depends_on=[*uploaded.files.values(), *catalog.grants, may_read_secrets, gold],
+            # A continuous job starts as soon as it exists: everything it reads, and the tables
+            # registered above, first.
+            depends_on=[*uploaded.files.values(), *catalog.grants, may_read_secrets, *registered],
         )
 
-        for id_, target, level in (
-            ("job-permissions", {"job_id": job.job.id}, "CAN_VIEW"),
-            ("warehouse-permissions", {"sql_endpoint_id": warehouse.id}, "CAN_USE"),
-        ):
-            Permissions(
-                self,
-                id_,
-                access_control=[
-                    PermissionsAccessControl(group_name=readers.name, permission_level=level)
-                ],
-                **target,
-            )
+        Permissions(
+            self,
+            "job-permissions",
+            job_id=job.job.id,
+            access_control=[
+                PermissionsAccessControl(group_name=readers.name, permission_level="CAN_VIEW")
+            ],
+        )
+        # The SQL alerts run as the job's principal, on the warehouse.
+        Permissions(
+            self,
+            "warehouse-permissions",
+            sql_endpoint_id=warehouse.id,
+            access_control=[
+                PermissionsAccessControl(group_name=readers.name, permission_level="CAN_USE"),
+                PermissionsAccessControl(
+                    service_principal_name=principal.application_id, permission_level="CAN_USE"
+                ),
+            ],
+        )
+        SqlAlerts(
+            self,
+            "sql-alerts",
+            env.observability,
+            prefix=names.stem,
+            folder=names.workspace_root,
+            warehouse_id=warehouse.id,
+            run_as=principal.application_id,
+            gold=quoted(names.catalog, env.app, GOLD),
+            progress=quoted(names.catalog, env.app, PIPELINE_PROGRESS),
+            purge=env.azure.throwaway,
+        )
         gold_name = f"{names.catalog}.{env.app}.{GOLD}"
         LakeviewDashboard(
             self,
@@ -120,7 +150,7 @@ class WorkspaceStack(TerraformStack):
             name=f"{names.stem} orders",
             parent_path=names.workspace_root,
             warehouse_id=warehouse.id,
-            table=gold_name,
+            schema=f"{names.catalog}.{env.app}",
             group=readers.name,
         )
         outputs = {

@@ -22,10 +22,6 @@ from jobs.storage import discard_uncommitted_table_log, has_commit, only_created
 # batch's write, only a compaction (Delta's, or the jobs' own after that very batch) or a
 # maintenance command can commit before the replay.
 HISTORY_DEPTH = 50
-TABLE_PROPERTIES = {
-    "delta.autoOptimize.autoCompact": "true",
-    "delta.appendOnly": "false",
-}
 
 
 def ensure_tables(spark: SparkSession, where: Locations, *names: str) -> None:
@@ -87,10 +83,7 @@ def _create_table(spark: SparkSession, path: str, name: str) -> None:
     )
     if name in tables.PARTITIONING:
         builder = builder.partitionedBy(*tables.PARTITIONING[name])
-    properties = TABLE_PROPERTIES | tables.SHORT_LIVED.get(name, {})
-    if name in tables.STATS_COLUMNS:
-        properties["delta.dataSkippingStatsColumns"] = ",".join(tables.STATS_COLUMNS[name])
-    for key, value in properties.items():
+    for key, value in tables.properties(name).items():
         builder = builder.property(key, value)
     builder.execute()
 

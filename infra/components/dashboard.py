@@ -1,4 +1,4 @@
-"""The Lakeview dashboard over gold, as `dashboard.lakeview` defines it."""
+"""The Lakeview dashboard (orders and pipeline health), as `dashboard.lakeview` defines it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class LakeviewDashboard(Construct):
         name: str,
         parent_path: str,
         warehouse_id: str,
-        table: str,
+        schema: str,
         group: str,
     ) -> None:
         super().__init__(scope, id_)
@@ -28,7 +28,7 @@ class LakeviewDashboard(Construct):
             display_name=name,
             parent_path=parent_path,
             warehouse_id=warehouse_id,
-            serialized_dashboard=serialized_dashboard(table),
+            serialized_dashboard=serialized_dashboard(schema),
             embed_credentials=False,  # viewers see only what their own grants allow
         )
         Permissions(

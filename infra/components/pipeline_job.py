@@ -14,6 +14,8 @@ from cdktn_provider_databricks.job import (
     Job,
     JobContinuous,
     JobEmailNotifications,
+    JobHealth,
+    JobHealthRules,
     JobJobCluster,
     JobJobClusterNewCluster,
     JobRunAs,
@@ -25,7 +27,7 @@ from cdktn_provider_databricks.job import (
 )
 from constructs import Construct
 
-from environments.model import DatabricksSettings
+from environments.model import DatabricksSettings, ObservabilitySettings
 from infra.closure import JOB_SCRIPT
 from infra.components.base import Deployment
 from jobs.session import cluster_static_conf
@@ -69,6 +71,29 @@ def cluster_spark_conf(workers: int, shuffle_partitions: int) -> dict[str, str]:
     if workers == 0:
         conf |= {"spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*]"}
     return conf
+
+
+def health_rules(db: DatabricksSettings, told: ObservabilitySettings) -> list[JobHealthRules]:
+    """Backlog by time and by records (Databricks' streaming backlog metrics, judged on a
+    10-minute average); a run's duration too when runs are scheduled: a continuous run is
+    meant to last. GREATER_THAN is the only operator the Jobs API takes."""
+    rules = {
+        "STREAMING_BACKLOG_SECONDS": told.backlog_seconds,
+        "STREAMING_BACKLOG_RECORDS": told.backlog_records,
+    }
+    if not db.continuous:
+        rules["RUN_DURATION_SECONDS"] = told.run_duration_seconds
+    return [JobHealthRules(metric=m, op="GREATER_THAN", value=v) for m, v in rules.items()]
+
+
+def notifications(db: DatabricksSettings, told: ObservabilitySettings) -> JobEmailNotifications:
+    """Each health rule needs its own recipients: a rule without them tells nobody."""
+    emails = list(told.alert_emails)
+    return JobEmailNotifications(
+        on_failure=emails,
+        on_streaming_backlog_exceeded=emails,
+        on_duration_warning_threshold_exceeded=None if db.continuous else emails,
+    )
 
 
 class PipelineJob(Construct):
@@ -132,9 +157,8 @@ class PipelineJob(Construct):
             continuous=JobContinuous(task_retry_mode="ON_FAILURE") if continuous else None,
             max_concurrent_runs=1,
             timeout_seconds=db.timeout_seconds,
-            email_notifications=JobEmailNotifications(on_failure=list(db.notification_emails))
-            if db.notification_emails
-            else None,
+            health=JobHealth(rules=health_rules(db, d.env.observability)),
+            email_notifications=notifications(db, d.env.observability),
             tags=d.tags,
             depends_on=depends_on,
         )

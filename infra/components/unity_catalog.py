@@ -1,13 +1,12 @@
-"""Unity Catalog: the lake reached through the access connector, and gold registered for SQL.
+"""Unity Catalog: the lake reached through the access connector, and the tables SQL reads.
 
 A storage credential (the access connector's managed identity) and external locations for
-the lake and checkpoint containers; a catalog and schema for this deployment; the gold table
-as an external Delta table at the location the gold job writes.
+the lake and checkpoint containers; a catalog and schema for this deployment; gold, and the
+two tables the health page and alerts read (pipeline_progress, silver_batches), as external
+Delta tables at the locations the job writes.
 """
 
 from __future__ import annotations
-
-import re
 
 from cdktn_provider_databricks.catalog import Catalog
 from cdktn_provider_databricks.external_location import ExternalLocation
@@ -20,14 +19,8 @@ from cdktn_provider_databricks.storage_credential import (
 )
 from constructs import Construct
 
-from contract.tables import GOLD, GOLD_DDL, GOLD_PARTITION
+from contract import tables
 from infra.components.base import Deployment
-
-
-def ddl_columns(ddl: str) -> list[tuple[str, str]]:
-    """'a INT, b DECIMAL(18,2)' -> [('a', 'INT'), ('b', 'DECIMAL(18,2)')]; commas in types kept."""
-    parts = re.split(r",\s*(?![^()]*\))", ddl.strip())
-    return [tuple(part.strip().split(None, 1)) for part in parts if part.strip()]
 
 
 class UnityCatalog(Construct):
@@ -126,21 +119,26 @@ class UnityCatalog(Construct):
         self.grants.append(grant)
         return grant
 
-    def gold_table(self, location: str, warehouse_id: str) -> SqlTable:
-        """Created empty with the contract's layout; the gold job appends to the same Delta log."""
+    def register(self, id_: str, name: str, location: str, warehouse_id: str) -> SqlTable:
+        """Created empty with the contract's layout and properties; the job, which finds it
+        there, appends to the same Delta log. Readers may SELECT it: gold, and the health
+        tables, which hold counts and offsets, never an order."""
         table = SqlTable(
             self,
-            "gold",
+            id_,
             catalog_name=self.catalog.name,
             schema_name=self.schema.name,
-            name=GOLD,
+            name=name,
             table_type="EXTERNAL",
             data_source_format="DELTA",
             storage_location=location,
-            partitions=list(GOLD_PARTITION),
-            column=[SqlTableColumn(name=n, type=t) for n, t in ddl_columns(GOLD_DDL)],
+            partitions=list(tables.PARTITIONING.get(name, ())),
+            column=[SqlTableColumn(name=n, type=t) for n, t in tables.columns(tables.DDL[name])],
+            properties=tables.properties(name),
             warehouse_id=warehouse_id,
             depends_on=[self.lake],
         )
-        self._grant("gold-grants", table=table.id, readers=["SELECT"], writer=["SELECT", "MODIFY"])
+        self._grant(
+            f"{id_}-grants", table=table.id, readers=["SELECT"], writer=["SELECT", "MODIFY"]
+        )
         return table

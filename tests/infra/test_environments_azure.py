@@ -13,12 +13,32 @@ BASE = """
 name: xy
 kafka: {security_protocol: SASL_SSL, connection_string_env: EVENTHUB_CONNECTION_STRING}
 pipeline: {}
+observability: {alert_emails: [oncall@example.com]}
 azure:
   owner: me
   cost_center: cc
   throwaway: false
   backend: {resource_group: rg-state, storage_account: ststate}
 """
+
+
+def test_an_azure_environment_tells_somebody(tmp_path):
+    text = BASE.replace("observability: {alert_emails: [oncall@example.com]}\n", "")
+    text += "  key_vault: {secrets_expire_on: 2027-01-01}\n"
+    with pytest.raises(ConfigError, match="observability.alert_emails"):
+        parse_environment(write(tmp_path, text))
+
+
+def test_a_scheduled_runs_duration_warning_comes_before_its_timeout(tmp_path):
+    text = BASE.replace(
+        "[oncall@example.com]}", "[oncall@example.com], run_duration_seconds: 3600}"
+    )
+    text += "  key_vault: {secrets_expire_on: 2027-01-01}\n  databricks: {timeout_seconds: 3600}\n"
+    with pytest.raises(ConfigError, match="run_duration_seconds"):
+        parse_environment(write(tmp_path, text))
+    parse_environment(
+        write(tmp_path, text.replace("timeout_seconds: 3600", "timeout_seconds: 7200"))
+    )
 
 
 def test_private_networking_needs_a_classic_warehouse(tmp_path):

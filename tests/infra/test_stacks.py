@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 
+from contract import tables
 from environments import load_environment
 from infra.closure import ROOT, closure
 from infra.components.base import tags
@@ -171,13 +172,16 @@ def test_warehouse_stops_itself_and_prod_stays_in_the_network(synth):
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_gold_is_registered_where_the_job_writes_it(synth, env):
-    table = synth.one(env, "workspace", "databricks_sql_table")
+def test_tables_are_registered_where_the_job_writes_them(synth, env):
     job = synth.one(env, "workspace", "databricks_job")
     params = job["task"][0]["spark_python_task"]["parameters"]
     lake_root = params[params.index("--lake-root") + 1]
-    assert table["storage_location"] == f"{lake_root}/{table['name']}"
-    assert table["table_type"] == "EXTERNAL" and table["data_source_format"] == "DELTA"
+    for table in synth.resources(env, "workspace", "databricks_sql_table"):
+        assert table["storage_location"] == f"{lake_root}/{table['name']}"
+        assert table["table_type"] == "EXTERNAL" and table["data_source_format"] == "DELTA"
+        assert [(c["name"], c["type"]) for c in table["column"]] == tables.columns(
+            tables.DDL[table["name"]]
+        )
     scope = synth.one(env, "workspace", "databricks_secret_scope")
     assert scope["backend_type"] == "AZURE_KEYVAULT"
 
@@ -194,8 +198,8 @@ def test_every_closure_file_is_uploaded_with_its_content_hash(synth, env):
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_dashboard_queries_the_registered_gold_table(synth, env):
+def test_dashboard_queries_the_registered_tables(synth, env):
     dashboard = synth.one(env, "workspace", "databricks_dashboard")
-    table = synth.one(env, "workspace", "databricks_sql_table")
-    assert table["name"] in dashboard["serialized_dashboard"]
+    for table in synth.resources(env, "workspace", "databricks_sql_table"):
+        assert table["name"] in dashboard["serialized_dashboard"]
     assert dashboard["embed_credentials"] is False
