@@ -6,8 +6,10 @@ partition. The silver writer adds what only it knows (newest event time, waterma
 reason) through `note`. Rows are committed every `observability.progress_flush_seconds`, off
 the batches' own path (the listener runs on its own thread), with Delta's idempotent-write
 options keyed by the query run: a flush retried after an error never doubles a row, and a
-report Spark never replays is written once. Rows older than the retention are deleted, and the
-table compacted and vacuumed, once an hour.
+report Spark never replays is written once. The table stays bounded: once its oldest row is a
+day past `observability.progress_retention_days`, older rows are deleted and the table
+compacted and vacuumed (checked hourly); locally it is also compacted every
+`pipeline.compact_every_batches` flushes.
 
 Recording never stops the pipeline: a failed flush keeps its rows for the next one and says so
 on stderr.
@@ -29,7 +31,8 @@ from pyspark.sql.streaming import StreamingQuery, StreamingQueryListener
 from contract import tables
 from jobs.settings import StageSettings
 
-MAINTAIN_EVERY = timedelta(hours=1)
+CHECK_RETENTION_EVERY = timedelta(hours=1)
+RETENTION_SLACK = timedelta(days=1)
 # Rows kept while flushes fail (about three hours of one-second batches), oldest dropped first.
 MAX_PENDING = 10_000
 _KEPT_NOTES = 1_000
@@ -129,6 +132,7 @@ class _Target:
     pending: list[tuple] = field(default_factory=list)
     flushed_at: float = field(default_factory=time.monotonic)
     flush_now: bool = False
+    flushes: int = 0
     ending: bool = False
     ended: threading.Event = field(default_factory=threading.Event)
 
@@ -156,7 +160,7 @@ class ProgressRecorder(StreamingQueryListener):
         self._wake = threading.Event()
         self._targets: dict[str, _Target] = {}
         self._names: dict[str, str] = {}  # query id -> name
-        self._maintained: dict[str, datetime] = {}
+        self._checked: dict[str, datetime] = {}
         threading.Thread(target=self._write_forever, name="pipeline-progress", daemon=True).start()
 
     def watch(self, query: str, settings: StageSettings) -> None:
@@ -238,23 +242,50 @@ class ProgressRecorder(StreamingQueryListener):
         self._maintain(target)
 
     def _maintain(self, target: _Target) -> None:
-        """Retention, compaction and vacuum, at most once an hour per table."""
-        now = _now()
-        last = self._maintained.get(target.path)
-        if last is not None and now - last < MAINTAIN_EVERY:
-            return
-        self._maintained[target.path] = now
+        """Compaction and retention, each only when due: on two cores a cold DELETE, OPTIMIZE
+        and VACUUM take 20-30 s of the pipeline's CPU, so nothing runs on a young table."""
+        target.flushes += 1
+        every = target.settings.pipeline.compact_every_batches
+        try:
+            # Locally the jobs compact what they append to every N batches (Delta's own check
+            # after each write costs too much there); this table likewise every N flushes. With
+            # 0 (Databricks) the table's autoCompact property does it.
+            if every and target.flushes % every == 0:
+                self._table(target).optimize().executeCompaction()
+            if self._retention_due(target):
+                self._drop_old_rows(target)
+        except Exception as exc:  # noqa: BLE001 - maintenance is tried again later
+            print(f"pipeline_progress maintenance failed: {exc}".splitlines()[0], file=sys.stderr)
+
+    def _table(self, target: _Target):
         from delta.tables import DeltaTable
+
+        return DeltaTable.forPath(self._spark, target.path)
+
+    def _retention_due(self, target: _Target) -> bool:
+        """Checked once an hour: is the oldest row a day past the retention? (Then rows go once
+        a day.) Delta answers min() from its file statistics."""
+        now = _now()
+        checked = self._checked.get(target.path)
+        if checked is not None and now - checked < CHECK_RETENTION_EVERY:
+            return False
+        self._checked[target.path] = now
         from pyspark.sql import functions as F
 
-        keep = target.settings.env.observability.progress_retention_days
-        try:
-            table = DeltaTable.forPath(self._spark, target.path)
-            table.delete(F.col("recorded_at") < F.lit(now - timedelta(days=keep)))
-            table.optimize().executeCompaction()
-            table.vacuum()
-        except Exception as exc:  # noqa: BLE001 - maintenance is retried in an hour
-            print(f"pipeline_progress maintenance failed: {exc}".splitlines()[0], file=sys.stderr)
+        frame = self._spark.read.format("delta").load(target.path)
+        oldest = frame.agg(F.min("recorded_at")).first()[0]
+        return oldest is not None and _utc(oldest) < now - self._retention(target) - RETENTION_SLACK
+
+    def _retention(self, target: _Target) -> timedelta:
+        return timedelta(days=target.settings.env.observability.progress_retention_days)
+
+    def _drop_old_rows(self, target: _Target) -> None:
+        from pyspark.sql import functions as F
+
+        table = self._table(target)
+        table.delete(F.col("recorded_at") < F.lit(_now() - self._retention(target)))
+        table.optimize().executeCompaction()
+        table.vacuum()
 
 
 def _now() -> datetime:
