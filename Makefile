@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # The project's own Node (from `make setup`) first: jsii, under the CDK bindings, runs `node`.
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: help setup up down status test test-unit test-integration test-infra demo bench lint \
+.PHONY: help setup up down status test test-unit test-spark test-integration test-infra demo bench lint \
         synth plan deploy destroy backend reap scan simulate run smoke powerbi dashboard clean
 
 help: ## List the targets
@@ -29,8 +29,11 @@ status: setup ## The local broker, records and seconds behind, recent rejects (e
 test: setup ## Every test: unit, integration (real broker, Spark, Delta), infrastructure and scans
 	@$(PY) -m pytest tests
 
-test-unit: setup ## Fast tests only
+test-unit: setup ## Fast tests, no JVM: contract, simulator, config, dashboard data, CLIs
 	@$(PY) -m pytest tests/unit
+
+test-spark: setup ## Transformations and Delta I/O on small data, in real local Spark
+	@$(PY) -m pytest tests/spark
 
 test-integration: setup ## Real broker + Spark + Delta
 	@$(PY) -m pytest tests/integration

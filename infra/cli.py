@@ -35,7 +35,7 @@ from infra.azure_cli import (
 from infra.components.base import tags as tags_of
 from infra.naming import Names
 from infra.platform_stack import DATABRICKS_APP_ID, DATABRICKS_SP_VARIABLE
-from infra.synthesized import LOCAL_STATE_DIR, ROOT, outdir, stack_dir
+from infra.synthesized import LOCAL_STATE_DIR, ROOT, outdir, stack_dir, stack_file
 
 CDKTN = ROOT / ".tools" / "bin" / "cdktn"
 # How long `make backend` waits for the deployer's data role on the state storage.
@@ -101,7 +101,7 @@ def synthesize(env: Environment, out: Path | None = None) -> list[Path]:
     out = out or outdir()
     out.mkdir(parents=True, exist_ok=True)  # cdktn makes the last folder only
     build([env], out).synth()
-    return [stack_dir(s, out) / "cdk.tf.json" for s in Names.of(env).stacks]
+    return [stack_file(s, out) for s in Names.of(env).stacks]
 
 
 def cdktn(environ: dict[str, str], *args: str) -> None:

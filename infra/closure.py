@@ -63,8 +63,12 @@ def module_name(path: Path, root: Path) -> str:
 
 
 def closure(seeds: tuple[str, ...] = SEEDS, root: Path = ROOT) -> Closure:
-    """Seeds that do not exist are skipped."""
-    scripts = {root / s for s in seeds if (root / s).is_file()}
+    """A seed that does not exist is an error: skipping it would deploy a job without its
+    script."""
+    missing = [s for s in seeds if not (root / s).is_file()]
+    if missing:
+        raise FileNotFoundError(f"the job's files are missing: {', '.join(missing)}")
+    scripts = {root / s for s in seeds}
     todo = list(scripts)
     seen: set[Path] = set()
     outside: set[str] = set()

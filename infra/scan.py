@@ -24,7 +24,7 @@ from environments import ConfigError, Environment, load_environment
 from environments.loader import describe
 from infra.naming import Names
 from infra.secret_scan import Finding, find_secrets
-from infra.synthesized import ROOT, stack_dir
+from infra.synthesized import ROOT, stack_file
 
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
 POLICIES = ROOT / "infra" / "policies"
@@ -136,7 +136,7 @@ def policy_scan(
     results = []
     for env in envs:
         names = Names.of(env)
-        stacks = {s: stack_dir(s, outdir) / "cdk.tf.json" for s in names.stacks}
+        stacks = {s: stack_file(s, outdir) for s in names.stacks}
         skip = suppressions.for_env(env.name)
         report = checkov(list(stacks.values()), skip, outdir, sarif and sarif / env.name)
         results += read_report(report, stacks)

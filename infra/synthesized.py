@@ -25,8 +25,13 @@ def stack_dir(stack: str, out: Path | None = None) -> Path:
     return (out or outdir()) / "stacks" / stack
 
 
+def stack_file(stack: str, out: Path | None = None) -> Path:
+    """The stack's synthesized Terraform JSON."""
+    return stack_dir(stack, out) / "cdk.tf.json"
+
+
 def stack_json(stack: str, out: Path | None = None) -> dict:
-    return json.loads((stack_dir(stack, out) / "cdk.tf.json").read_text())
+    return json.loads(stack_file(stack, out).read_text())
 
 
 def local_state_path(stack: str) -> str:

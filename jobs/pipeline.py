@@ -23,28 +23,29 @@ from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
 from contract.tables import PIPELINE_QUERY
-from jobs import bronze, delta_io, gold, kafka_source, silver
+from jobs import kafka_source, lake_tables
 from jobs.runner import await_all, claim_lake, run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
+from jobs.writers.bronze import BronzeBatchWriter
+from jobs.writers.gold import GoldBatchWriter
+from jobs.writers.silver import SILVER_TABLES, SilverBatchWriter
 
 QUERY = PIPELINE_QUERY
 
 
-def batch_writer(settings: StageSettings) -> bronze.BronzeBatchWriter:
+def batch_writer(settings: StageSettings) -> BronzeBatchWriter:
     """One batch of Kafka records through bronze, silver and gold in turn."""
-    return bronze.BronzeBatchWriter(
+    return BronzeBatchWriter(
         settings,
         QUERY,
-        downstream=silver.SilverBatchWriter(
-            settings, QUERY, downstream=gold.GoldBatchWriter(settings, QUERY)
-        ),
+        downstream=SilverBatchWriter(settings, QUERY, downstream=GoldBatchWriter(settings, QUERY)),
     )
 
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     claim_lake(spark, settings, QUERY)
-    appended = (tables.BRONZE, *silver.SILVER_TABLES)
-    delta_io.ensure_tables(spark, settings.locations, *appended, tables.GOLD)
+    appended = (tables.BRONZE, *SILVER_TABLES)
+    lake_tables.ensure_tables(spark, settings.locations, *appended, tables.GOLD)
     records = kafka_source.read_stream(spark, settings)
     return start_foreach_batch(records, settings, QUERY, batch_writer(settings), appended)
 

@@ -4,9 +4,9 @@ A StreamingQueryListener hears each finished batch's report: records in, rates, 
 from the Kafka source, the offsets the batch ended at against the newest ones in each
 partition. The silver writer adds what only it knows (newest event time, watermark, rejects by
 reason) through `note`. Rows are committed every `observability.progress_flush_seconds`, off
-the batches' own path (the listener runs on its own thread), with Delta's idempotent-write
-options keyed by the query run: a flush retried after an error never doubles a row, and a
-report Spark never replays is written once. The table stays bounded: once its oldest row is a
+the batches' own path (the recorder has its own thread), tagged like the jobs' writes
+(jobs.exactly_once): a flush retried after an error never doubles a row, and a report Spark
+never replays is written once. The table stays bounded: once its oldest row is a
 day past `observability.progress_retention_days`, older rows are deleted and the table
 compacted and vacuumed (checked hourly); locally it is also compacted every
 `pipeline.compact_every_batches` flushes.
@@ -29,6 +29,8 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery, StreamingQueryListener
 
 from contract import tables
+from jobs import lake_tables
+from jobs.exactly_once import BatchWrites
 from jobs.settings import StageSettings
 
 CHECK_RETENTION_EVERY = timedelta(hours=1)
@@ -133,6 +135,8 @@ class _Target:
     flushed_at: float = field(default_factory=time.monotonic)
     flush_now: bool = False
     flushes: int = 0
+    created: bool = False
+    failed: bool = False
     ending: bool = False
     ended: threading.Event = field(default_factory=threading.Event)
 
@@ -212,34 +216,42 @@ class ProgressRecorder(StreamingQueryListener):
             with self._lock:
                 due = [(name, t) for name, t in self._targets.items() if t.due]
             for name, target in due:
-                if target.pending:
-                    self._flush(name, target)
+                written = bool(target.pending) and self._flush(name, target)
+                # An ending run waits for its rows, never for maintenance.
                 if target.ending and not target.pending:
                     target.ended.set()
+                if written:
+                    self._maintain(target)
 
-    def _flush(self, name: str, target: _Target) -> None:
+    def _flush(self, name: str, target: _Target) -> bool:
+        """One tagged append of the pending rows: after a failed try, the next one first looks
+        whether the failed commit landed after all (the jobs' own exactly-once protocol)."""
         with self._lock:
             rows, target.flush_now = list(target.pending), False
         target.flushed_at = time.monotonic()
         try:
+            if not target.created:
+                # Here, not where the query starts: the table is not on the batches' path.
+                lake_tables.ensure_tables(
+                    self._spark, target.settings.locations, tables.PIPELINE_PROGRESS
+                )
+                target.created = True
             frame = self._spark.createDataFrame(rows, tables.PIPELINE_PROGRESS_DDL)
-            (
-                frame.write.format("delta")
-                .mode("append")
-                .option("txnAppId", f"progress@{target.run_id}")
-                .option("txnVersion", max(row[2] for row in rows))
-                .save(target.path)
-            )
+            newest = max(row[2] for row in rows)
+            writes = BatchWrites(f"progress@{target.run_id}", newest, checked=target.failed)
+            writes.append(frame, target.path)
         except Exception as exc:  # noqa: BLE001 - recording must never stop the pipeline
+            target.failed = True
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
             print(
                 f"{name}: pipeline_progress not written, kept for the next try: {first}",
                 file=sys.stderr,
             )
-            return
+            return False
+        target.failed = False
         with self._lock:
             del target.pending[: len(rows)]
-        self._maintain(target)
+        return True
 
     def _maintain(self, target: _Target) -> None:
         """Compaction and retention, each only when due: on two cores a cold DELETE, OPTIMIZE

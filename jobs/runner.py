@@ -13,10 +13,9 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 
-from contract import tables
 from contract.tables import PIPELINE_QUERY, STAGE_QUERIES
 from environments import ConfigError
-from jobs import delta_io, progress
+from jobs import compaction, progress
 from jobs.settings import StageSettings
 from jobs.storage import discard_incomplete_checkpoint_files, exists
 
@@ -58,7 +57,7 @@ def start_foreach_batch(
     def write(batch: DataFrame, batch_id: int) -> None:
         attempted(batch, batch_id)
         if every and (batch_id + 1) % every == 0:
-            delta_io.compact(batch.sparkSession, settings.locations, *appended)
+            compaction.compact(batch.sparkSession, settings.locations, *appended)
 
     checkpoint = settings.locations.checkpoint(query)
     writer = (
@@ -68,7 +67,6 @@ def start_foreach_batch(
     )
     spark = source.sparkSession
     discard_incomplete_checkpoint_files(spark, checkpoint)
-    delta_io.ensure_tables(spark, settings.locations, tables.PIPELINE_PROGRESS)
     progress.recorder(spark).watch(query, settings)
     return with_trigger(writer, settings).start()
 

@@ -6,206 +6,21 @@ python -m jobs.silver --env local [--trigger available-now|continuous]
 if __package__ in (None, ""):
     import _bootstrap  # noqa: F401  (run as a script on Databricks)
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
+from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from contract import tables
-from contract.rejects import Reason
-from jobs import delta_io, progress
+from jobs import delta_io, lake_tables
 from jobs.runner import claim_lake, run_stage, start_foreach_batch
 from jobs.settings import StageSettings, parse
-from jobs.storage import only_created
-from jobs.transforms.silver import DUPLICATE, QUARANTINE, SILVER, classify, parse_orders
+from jobs.writers.silver import SILVER_TABLES, SilverBatchWriter
 
 STAGE = "silver"
-# Up to this many records, a batch's order ids are broadcast to search silver for them.
-SMALL_BATCH = 100_000
-
-
-@dataclass
-class SilverBatchWriter:
-    """foreachBatch body. Writes quarantine, duplicates and silver, then the batch's audit row.
-
-    The audit row goes last: when it exists the batch is complete, so a replay skips it. Its
-    running maximum event time gives the next batch's watermark without scanning silver.
-    `query` is the streaming query that calls the writer (its checkpoint names the writes);
-    `downstream`, when given, receives the batch's new silver rows once they are committed.
-    """
-
-    settings: StageSettings
-    query: str = STAGE
-    downstream: Callable[[DataFrame, int], None] | None = None
-    _last_done: int | None = None
-    _max_event_time: datetime | None = None
-    _loaded: bool = field(default=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self._writes = delta_io.ExactlyOnce(STAGE, self.settings.locations.checkpoint(self.query))
-
-    @property
-    def lateness(self) -> timedelta:
-        return timedelta(seconds=self.settings.pipeline.lateness_seconds)
-
-    def path(self, table: str) -> str:
-        return self.settings.locations.table(table)
-
-    def _load_progress(self, spark: SparkSession) -> None:
-        self._loaded = True
-        if only_created(spark, self.path(tables.SILVER_BATCHES)):
-            return  # a new lake: no batch done yet, and no snapshot to build to learn that
-        last = (
-            delta_io.read(spark, self.path(tables.SILVER_BATCHES))
-            .orderBy(F.col("batch_id").desc())
-            .select("batch_id", "max_event_time")
-            .first()
-        )
-        if last is not None:
-            self._last_done, self._max_event_time = last["batch_id"], last["max_event_time"]
-
-    def _accepted_keys(
-        self, parsed: DataFrame, watermark: datetime | None, batch_id: int, small: bool
-    ) -> DataFrame:
-        """Order ids already in silver that a record of this batch could repeat.
-
-        On-time events are at or after the watermark, and an earlier copy lies at most one
-        lateness horizon before them: older silver files are skipped by their statistics.
-        A replayed batch's own rows, if it committed them before the crash, do not count.
-        For a small batch, silver is searched for the batch's own ids only (a broadcast
-        semi-join): after minutes of continuous running the horizon holds over a million ids,
-        and joining them all costs about a second a batch.
-        """
-        accepted = delta_io.read(parsed.sparkSession, self.path(tables.SILVER)).where(
-            F.col("batch_id") != batch_id
-        )
-        if watermark is not None:
-            accepted = accepted.where(F.col("event_time") >= F.lit(watermark - self.lateness))
-        if small:
-            ids = F.broadcast(parsed.select("order_id").where(F.col("order_id").isNotNull()))
-            accepted = accepted.join(ids, "order_id", "left_semi")
-        return accepted.select("order_id")
-
-    def __call__(self, batch: DataFrame, batch_id: int) -> None:
-        try:
-            self._call(batch, batch_id)
-        except Exception:
-            # A failed batch may have committed its audit row (the completion mark) before it
-            # failed: the next attempt reads progress from the table, as a restart does.
-            self._loaded = False
-            raise
-
-    def _call(self, batch: DataFrame, batch_id: int) -> None:
-        spark = batch.sparkSession
-        if not self._loaded:
-            self._load_progress(spark)
-        with self._writes.batch(batch_id) as writes:
-            if self._last_done is not None and batch_id <= self._last_done:
-                if self.downstream is not None:
-                    committed = delta_io.read(spark, self.path(tables.SILVER))
-                    self.downstream(committed.where(F.col("batch_id") == batch_id), batch_id)
-                return
-            watermark = self._max_event_time - self.lateness if self._max_event_time else None
-
-            # Materialized once: the summary and the writes below read it, and it is a barrier
-            # that keeps their filters out of the parse's rule chain. A local checkpoint rather
-            # than a cache: a cached plan that reads silver stops matching once silver has a new
-            # version, so whatever ran after the silver write (gold) recomputed the whole batch.
-            # What changes every batch (its id, the time) is added afterwards, so that the
-            # parse's generated code is the same each batch and compiled only once.
-            parsed = parse_orders(batch)
-            small = watermark is not None and batch.count() <= SMALL_BATCH
-            accepted_keys = self._accepted_keys(parsed, watermark, batch_id, small)
-            outcome = classify(parsed, accepted_keys, watermark).localCheckpoint()
-            try:
-                accepted = self._write(outcome, batch_id, watermark, writes)
-                if self.downstream is not None:
-                    self.downstream(accepted, batch_id)
-            finally:
-                delta_io.release(outcome)
-
-    def _write(
-        self,
-        outcome: DataFrame,
-        batch_id: int,
-        watermark: datetime | None,
-        writes: delta_io.BatchWrites,
-    ) -> DataFrame:
-        """The three tables, then the audit row; returns the batch's silver rows."""
-        spark = outcome.sparkSession
-        summary = (
-            outcome.groupBy("outcome", "reason")
-            # The newest time of accepted records only: a rejected one may hold any instant,
-            # and the driver must never convert such a value (year 0 is no Python datetime).
-            .agg(
-                F.count(F.lit(1)).alias("n"),
-                F.max(F.when(F.col("outcome") == SILVER, F.col("event_time"))).alias("newest"),
-            )
-            .collect()
-        )
-        counts = {(row["outcome"], row["reason"]): row["n"] for row in summary}
-        batch_max = max((r["newest"] for r in summary if r["outcome"] == SILVER), default=None)
-
-        def rows(kind: str) -> int:
-            return sum(n for (o, _), n in counts.items() if o == kind)
-
-        now = datetime.now(UTC)
-
-        def selected(kind: str, table: str, stamp: str) -> DataFrame:
-            chosen = outcome.where(F.col("outcome") == kind).withColumns(
-                {"batch_id": F.lit(batch_id).cast("bigint"), stamp: F.lit(now)}
-            )
-            return chosen.select(*tables.column_names(tables.DDL[table]))
-
-        targets = {
-            QUARANTINE: (tables.QUARANTINE, "quarantined_at"),
-            DUPLICATE: (tables.DUPLICATES, "detected_at"),
-            SILVER: (tables.SILVER, "processed_at"),
-        }
-        delta_io.side_by_side(
-            lambda kind: writes.append(selected(kind, *targets[kind]), self.path(targets[kind][0])),
-            [kind for kind in targets if rows(kind)],
-        )
-
-        running_max = max(filter(None, (self._max_event_time, batch_max)), default=None)
-        audit = delta_io.literal_row(
-            spark,
-            tables.SILVER_BATCHES_DDL,
-            (
-                batch_id,
-                sum(counts.values()),
-                rows(SILVER),
-                rows(QUARANTINE),
-                rows(DUPLICATE),
-                counts.get((QUARANTINE, Reason.LATE.value), 0),
-                running_max,
-                watermark,
-                now,
-            ),
-        )
-        # The row is the batch's completion mark: a batch whose row exists is skipped before
-        # anything is written, so this write needs no tag of its own.
-        delta_io.append(audit, self.path(tables.SILVER_BATCHES))
-        self._last_done, self._max_event_time = batch_id, running_max
-        rejects = {reason: n for (kind, reason), n in counts.items() if kind == QUARANTINE}
-        progress.note(self.query, batch_id, progress.SilverNote(running_max, watermark, rejects))
-        return selected(SILVER, *targets[SILVER])
-
-
-SILVER_TABLES = (
-    tables.SILVER,
-    tables.QUARANTINE,
-    tables.DUPLICATES,
-    tables.SILVER_BATCHES,
-)
 
 
 def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     claim_lake(spark, settings, STAGE)
-    delta_io.ensure_tables(spark, settings.locations, tables.BRONZE, *SILVER_TABLES)
+    lake_tables.ensure_tables(spark, settings.locations, tables.BRONZE, *SILVER_TABLES)
     source = delta_io.read_stream(spark, settings.locations.table(tables.BRONZE), settings)
     return start_foreach_batch(source, settings, STAGE, SilverBatchWriter(settings), SILVER_TABLES)
 

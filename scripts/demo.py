@@ -1,9 +1,10 @@
 """`make demo`: the whole pipeline on this machine for about a minute, with a live summary.
 
-Starts the local broker, the three stages (one Spark process, continuous triggers) and the
-dashboard; runs the simulator with bad, duplicate and late events; shows counts per layer,
-rejects by reason and revenue by state as they change; waits for the pipeline to catch up;
-reconciles gold with the simulator's ledger; stops everything.
+Starts the local broker, the pipeline (`jobs.pipeline`: bronze, silver and gold in one
+streaming query, continuous triggers) and the dashboard; runs the simulator with bad,
+duplicate and late events; shows counts per layer, rejects by reason and revenue by state as
+they change; waits for the pipeline to catch up; reconciles gold with the simulator's ledger;
+stops everything.
 
 Each run starts from an empty lake and a fresh topic, so its reconciliation is exact.
 """
@@ -176,7 +177,7 @@ def fresh_start(broker, topic: str, partitions: int, where: Locations) -> None:
 
 
 def run_pipeline(where: Locations, seconds: float) -> int:
-    """Runs the stages, the dashboard and the simulator until gold has caught up; 0 if it did."""
+    """Runs the pipeline, the dashboard and the simulator until gold has caught up; 0 if it did."""
     with ExitStack() as stack:
         console.print("[bold]Starting[/] bronze, silver and gold (one streaming query, continuous)")
         pipeline = stack.enter_context(

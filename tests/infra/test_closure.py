@@ -2,6 +2,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 from infra.closure import (
     ROOT,
     STAGES,
@@ -34,10 +36,18 @@ def test_uploaded_set_is_complete():
                 assert top in sys.stdlib_module_names or importlib.util.find_spec(top), name
 
 
-def test_yaml_files_and_existing_stages_are_uploaded():
+def test_yaml_files_and_the_job_script_are_uploaded():
     files = closure().files
     assert {"environments/dev.yaml", "environments/prod.yaml"} <= set(files)
-    assert all(s in files for s in STAGES if (ROOT / s).is_file())
+    assert set(STAGES) <= set(files)
+    assert {"jobs/progress.py", "contract/tables.py", "jobs/transforms/silver.py"} <= set(files)
+
+
+def test_a_missing_job_script_is_an_error_not_a_smaller_upload(tmp_path):
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / "__init__.py").write_text("")
+    with pytest.raises(FileNotFoundError, match="jobs/pipeline.py"):
+        closure(root=tmp_path)
 
 
 def test_cluster_libraries_come_from_the_lock_file():

@@ -20,7 +20,10 @@ def test_longest_possible_config_still_obeys_azure_rules():
 
 def test_suffix_is_stable_and_differs_per_copy():
     dev = load_environment("dev")
-    assert Names.of(dev) == Names.of(load_environment("dev"))
+    # Pinned: a change here renames every global resource of every deployed copy.
+    assert Names.of(dev).suffix == suffix("orders", "devdemo", "eastus2") == "e86236"
+    assert Names.of(dev).storage_account == "stordersdevdemoe86236"
+    assert suffix("orders", "devdemo", "westus") != "e86236"
     copy = with_instance(dev, "alice")
     assert Names.of(copy).storage_account != Names.of(dev).storage_account
     assert Names.of(copy).key_vault != Names.of(dev).key_vault

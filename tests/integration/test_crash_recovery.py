@@ -65,7 +65,12 @@ def test_killed_and_restarted_pipeline_matches_an_uninterrupted_run(broker, spar
     )  # fmt: skip
     ledger = load(tmp_path / "ledger.json")
 
-    delays = [random.uniform(5, 15) for _ in range(KILLS)]
+    # The kill moments are random, from a seed a failure prints (pytest shows captured output):
+    # CRASH_SEED=<seed> replays the same moments.
+    seed = int(os.environ.get("CRASH_SEED") or random.SystemRandom().randrange(2**32))
+    print(f"kill moments from CRASH_SEED={seed}")
+    moments = random.Random(seed)
+    delays = [moments.uniform(5, 15) for _ in range(KILLS)]
     with open(tmp_path / "crashed.log", "wb") as log:
         for delay in delays:
             run_then_kill(crashed_env, delay, log)

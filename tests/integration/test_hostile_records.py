@@ -18,6 +18,7 @@ from jobs import pipeline
 from jobs import silver as silver_stage
 from jobs.runner import await_all
 from jobs.settings import parse
+from jobs.writers.silver import SilverBatchWriter
 from scripts import lake
 from tests.integration.pipeline_env import locations, write_env
 
@@ -190,7 +191,7 @@ def test_a_batch_no_rule_foresaw_stops_the_pipeline_naming_its_records(
     def unforeseen(self, batch, batch_id):
         raise ArithmeticError("a failure no rule foresaw")
 
-    monkeypatch.setattr(silver_stage.SilverBatchWriter, "__call__", unforeseen)
+    monkeypatch.setattr(SilverBatchWriter, "__call__", unforeseen)
     settings = parse("pipeline", ["--env", str(env_path), "--trigger", "available-now"])
     with pytest.raises(RuntimeError) as stopped:
         pipeline.run(spark, settings)

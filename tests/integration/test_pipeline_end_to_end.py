@@ -18,6 +18,7 @@ from environments import ConfigError, load_environment
 from jobs import bronze, gold, pipeline, silver
 from jobs.runner import await_all
 from jobs.settings import parse
+from jobs.writers.silver import SILVER_TABLES
 from scripts import lake
 from simulator.ledger import load
 from tests.integration.pipeline_env import compactions, locations, simulate, write_env
@@ -128,7 +129,7 @@ def test_gold_equals_the_simulator_ledger(run):
 
 def test_every_table_appended_to_is_compacted_every_few_batches(run):
     where, _, _, _ = run
-    appended = (tables.BRONZE, *silver.SILVER_TABLES)
+    appended = (tables.BRONZE, *SILVER_TABLES)
     assert [name for name in appended if not compactions(where, name)] == []
     # Gold is left alone: each MERGE rewrites the files it touches, so they do not pile up.
     gold = DeltaTable(where.table(tables.GOLD))

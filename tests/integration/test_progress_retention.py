@@ -8,7 +8,7 @@ import pytest
 from deltalake import DeltaTable
 
 from contract import tables
-from jobs import delta_io
+from jobs import lake_tables
 from jobs.progress import ProgressRecorder, _Target
 from jobs.settings import parse
 from scripts import lake
@@ -27,7 +27,7 @@ def test_rows_past_the_retention_are_deleted_and_the_files_vacuumed(spark, tmp_p
     env_path, _ = write_env(tmp_path, "127.0.0.1:1")
     settings = parse("pipeline", ["--env", str(env_path)])
     where = settings.locations
-    delta_io.ensure_tables(spark, where, tables.PIPELINE_PROGRESS)
+    lake_tables.ensure_tables(spark, where, tables.PIPELINE_PROGRESS)
     path = where.table(tables.PIPELINE_PROGRESS)
     young = [row(i, timedelta(days=1)) for i in range(3)]
     frame = spark.createDataFrame(young, tables.PIPELINE_PROGRESS_DDL)

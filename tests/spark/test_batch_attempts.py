@@ -6,8 +6,6 @@ import pytest
 
 from jobs.runner import BatchFailed, bounded, failure
 
-pytestmark = pytest.mark.spark
-
 
 def writer(failures: int):
     """A batch writer failing its first `failures` calls."""

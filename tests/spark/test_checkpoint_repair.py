@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from jobs.storage import discard_incomplete_checkpoint_files, discard_uncommitted_table_log
-
-pytestmark = pytest.mark.spark
 
 
 def test_only_unfinished_log_entries_are_removed(spark, tmp_path):

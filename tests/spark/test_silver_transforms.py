@@ -6,12 +6,8 @@ import json
 import uuid
 from datetime import datetime
 
-import pytest
-
 from contract.rejects import Reason
 from jobs.transforms.silver import DUPLICATE, QUARANTINE, SILVER, classify, parse_orders
-
-pytestmark = pytest.mark.spark
 
 INGESTED = datetime(2026, 11, 27, 10, 0, 5)
 BRONZE = (

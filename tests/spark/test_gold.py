@@ -11,11 +11,10 @@ from contract import tables
 from contract.events import REVENUE_PRECISION, REVENUE_SCALE
 from contract.tables import Locations
 from environments import load_environment
-from jobs.gold import GoldBatchWriter, start
+from jobs.gold import start
 from jobs.settings import StageSettings
 from jobs.transforms.gold import minute_totals
-
-pytestmark = pytest.mark.spark
+from jobs.writers.gold import GoldBatchWriter
 
 # The largest revenue silver accepts: one cent under 10^(precision - scale).
 BIGGEST_REVENUE = Decimal(10) ** (REVENUE_PRECISION - REVENUE_SCALE) - Decimal("0.01")
@@ -131,7 +130,7 @@ def test_a_batch_spanning_many_days_merges_every_day(spark, gold_writer):
     """More days than PRUNED_DAYS: the MERGE names no partitions and still lands every row."""
     from datetime import timedelta
 
-    from jobs.gold import PRUNED_DAYS
+    from jobs.writers.gold import PRUNED_DAYS
 
     writer, path, _ = gold_writer
     days = [datetime(2026, 1, 1, 10, 0, 1) + timedelta(days=d) for d in range(PRUNED_DAYS + 9)]

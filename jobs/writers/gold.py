@@ -1,0 +1,96 @@
+"""Gold's foreachBatch body: a batch of new silver rows merged into their 1-minute windows.
+
+The current minute is visible while it fills; a late event (within silver's lateness horizon)
+adds to the window it belongs to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from contract import tables
+from jobs import delta_io
+from jobs.exactly_once import ExactlyOnce
+from jobs.settings import StageSettings
+from jobs.transforms.gold import average_order_value, minute_totals
+
+# The writer's name in its commits' tags (with the checkpoint of the query that calls it).
+NAME = "gold"
+# A batch touching more days than this (a backlog of old events) MERGEs without naming them:
+# the partition list stays a short literal, and the join on window_date still prunes files.
+PRUNED_DAYS = 31
+_SUMS = ("orders", "units", "revenue")
+
+
+def merge_actions() -> dict:
+    """Increments add to what the window already has; the average follows the sums."""
+    update = {c: F.col(f"t.{c}") + F.col(f"s.{c}") for c in _SUMS}
+    update["avg_order_value"] = average_order_value(update["revenue"], update["orders"])
+    update["updated_at"] = F.col("s.updated_at")
+    insert = {
+        c: F.col(f"s.{c}")
+        for c in ("window_start", "window_end", "window_date", "state", "product", "category")
+        + _SUMS
+    }
+    insert["avg_order_value"] = average_order_value(F.col("s.revenue"), F.col("s.orders"))
+    insert["updated_at"] = F.col("s.updated_at")
+    return {"update": update, "insert": insert}
+
+
+@dataclass
+class GoldBatchWriter:
+    """foreachBatch body: a batch of new silver rows merged into their windows.
+
+    `query` is the streaming query that calls the writer (its checkpoint names the writes).
+    """
+
+    settings: StageSettings
+    query: str = NAME
+
+    def __post_init__(self) -> None:
+        self._writes = ExactlyOnce(NAME, self.settings.locations.checkpoint(self.query))
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        with self._writes.batch(batch_id) as writes:
+            # Materialized once: MERGE reads its source twice, and a cached plan does not
+            # match inside MERGE, which would recompute the whole batch each time.
+            # The time is a column of the source, not a literal in the MERGE's generated code:
+            # that code is then the same each batch and compiled once.
+            increments = (
+                minute_totals(batch)
+                .withColumn("updated_at", F.current_timestamp())
+                .localCheckpoint()
+            )
+            try:
+                # The touched days, as text (no driver-side date conversion can fail) and at
+                # most PRUNED_DAYS + 1 of them, however many days one batch spans.
+                days = [
+                    r[0]
+                    for r in increments.select(F.date_format("window_date", "yyyy-MM-dd"))
+                    .distinct()
+                    .limit(PRUNED_DAYS + 1)
+                    .collect()
+                ]
+                if not days:
+                    return
+                # A literal partition filter lets the MERGE read only the touched days.
+                pruned = (
+                    f"t.window_date IN ({', '.join(f'DATE{d!r}' for d in sorted(days))}) AND "
+                    if len(days) <= PRUNED_DAYS
+                    else ""
+                )
+                on = f"{pruned}t.window_date = s.window_date AND " + (
+                    " AND ".join(f"t.{k} = s.{k}" for k in tables.GOLD_KEY)
+                )
+                writes.merge(
+                    batch.sparkSession,
+                    self.settings.locations.table(tables.GOLD),
+                    increments,
+                    on,
+                    merge_actions(),
+                )
+            finally:
+                delta_io.release(increments)
