@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # The project's own Node (from `make setup`) first: jsii, under the CDK bindings, runs `node`.
 export PATH := $(CURDIR)/.tools/bin:$(PATH)
 
-.PHONY: help setup up down status test test-unit test-spark test-integration test-infra demo bench lint \
+.PHONY: help setup up down status test test-unit test-spark test-integration test-infra demo bench bench-curve lint \
         synth plan deploy destroy backend reap scan simulate run smoke powerbi dashboard clean
 
 help: ## List the targets
@@ -46,6 +46,9 @@ demo: setup ## Run the whole pipeline locally for about a minute, with a live su
 
 bench: setup ## Measure throughput, freshness and synth time; prints numbers
 	@$(PY) -m scripts.bench
+
+bench-curve: setup ## The scale curve: freshness per input rate, drain time and heap per backlog (~1 h)
+	@$(PY) -m scripts.bench_curve
 
 lint: setup ## ruff, and the workflows: actionlint (with shellcheck) and zizmor
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check .

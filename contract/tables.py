@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from contract.events import PRICE_TYPE, REVENUE_TYPE, TOTAL_TYPE
 
@@ -46,80 +46,138 @@ class Locations:
         return f"{self.checkpoint_root.rstrip('/')}/{stage}"
 
 
-# Column layouts, as Spark DDL. The jobs create the tables from these; the dashboard reads
-# gold and quarantine with delta-rs; the warehouse registers gold.
-BRONZE_DDL = (
-    "key BINARY, payload BINARY, topic STRING, partition INT, offset BIGINT, "
-    "kafka_timestamp TIMESTAMP, ingested_at TIMESTAMP"
-)
-SILVER_DDL = (
-    "order_id STRING, customer_id STRING, state STRING, city STRING, product STRING, "
-    f"category STRING, quantity INT, price {PRICE_TYPE}, revenue {REVENUE_TYPE}, currency STRING, "
-    "channel STRING, payment_method STRING, event_time TIMESTAMP, schema_version INT, "
-    "topic STRING, partition INT, offset BIGINT, kafka_timestamp TIMESTAMP, batch_id BIGINT, "
-    "processed_at TIMESTAMP"
-)
-DUPLICATES_DDL = (
-    "order_id STRING, event_time TIMESTAMP, detail STRING, topic STRING, partition INT, "
-    "offset BIGINT, kafka_timestamp TIMESTAMP, batch_id BIGINT, detected_at TIMESTAMP"
-)
-# One row per silver micro-batch: the audit trail of the accounting, and the watermark's memory.
-SILVER_BATCHES_DDL = (
-    "batch_id BIGINT, bronze_rows BIGINT, silver_rows BIGINT, quarantined BIGINT, "
-    "duplicates BIGINT, late BIGINT, max_event_time TIMESTAMP, watermark TIMESTAMP, "
-    "processed_at TIMESTAMP"
-)
-GOLD_DDL = (
-    "window_start TIMESTAMP, window_end TIMESTAMP, window_date DATE, state STRING, "
-    f"product STRING, category STRING, orders BIGINT, units BIGINT, revenue {TOTAL_TYPE}, "
-    f"avg_order_value {REVENUE_TYPE}, updated_at TIMESTAMP"
-)
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # a Spark SQL type, as DDL writes it
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table's layout: the jobs create it from this, the warehouse registers it, the
+    dashboard and the tests read it. DDL, Spark and Arrow schemas are derived, never restated."""
+
+    name: str
+    columns: tuple[Column, ...]
+    partitioned_by: tuple[str, ...] = ()
+    # Columns Delta keeps min/max statistics for: the ones reads filter on. Statistics on every
+    # column cost a quarter of a write.
+    stats_columns: tuple[str, ...] = ()
+    # Retention of the log and of removed files, for tables that must not grow for ever.
+    retention: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def ddl(self) -> str:
+        return ", ".join(f"{c.name} {c.type}" for c in self.columns)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def properties(self) -> dict[str, str]:
+        """The table properties it is created with, by the jobs or by the deployment."""
+        found = BASE_PROPERTIES | dict(self.retention)
+        if self.stats_columns:
+            found["delta.dataSkippingStatsColumns"] = ",".join(self.stats_columns)
+        return found
+
+
+def _columns(*pairs: tuple[str, str]) -> tuple[Column, ...]:
+    return tuple(Column(name, kind) for name, kind in pairs)
+
+
+# Every table: Delta compacts small files itself (Databricks; locally the jobs do it instead,
+# pipeline.compact_every_batches), and updates stay possible (gold's MERGE, retention deletes).
+BASE_PROPERTIES = {
+    "delta.autoOptimize.autoCompact": "true",
+    "delta.appendOnly": "false",
+}
+_KAFKA = (("topic", "STRING"), ("partition", "INT"), ("offset", "BIGINT"),
+          ("kafka_timestamp", "TIMESTAMP"))  # fmt: skip
+
 GOLD_KEY: tuple[str, ...] = ("window_start", "state", "product")
 GOLD_PARTITION: tuple[str, ...] = ("window_date",)
 
-QUARANTINE_DDL = (
-    "payload BINARY, reason STRING, detail STRING, topic STRING, partition INT, offset BIGINT, "
-    "kafka_timestamp TIMESTAMP, batch_id BIGINT, quarantined_at TIMESTAMP"
-)
-
-# One row per micro-batch and streaming query, from Spark's own progress report (jobs.progress):
-# how far behind the newest Kafka offsets and the clock the pipeline is, and what it rejected.
-# Offsets are JSON as Spark reports them ({"topic": {"partition": offset}}); the silver columns
-# are null for a query that does not validate (bronze and gold of the separate stages).
-PIPELINE_PROGRESS_DDL = (
-    "query STRING, run_id STRING, batch_id BIGINT, triggered_at TIMESTAMP, records_in BIGINT, "
-    "input_rows_per_second DOUBLE, processed_rows_per_second DOUBLE, batch_duration_ms BIGINT, "
-    "records_behind BIGINT, end_offsets STRING, latest_offsets STRING, "
-    "newest_event_time TIMESTAMP, event_time_lag_seconds DOUBLE, watermark TIMESTAMP, "
-    "rejects MAP<STRING, BIGINT>, recorded_at TIMESTAMP"
-)
-
-DDL: dict[str, str] = {
-    BRONZE: BRONZE_DDL,
-    SILVER: SILVER_DDL,
-    QUARANTINE: QUARANTINE_DDL,
-    DUPLICATES: DUPLICATES_DDL,
-    SILVER_BATCHES: SILVER_BATCHES_DDL,
-    GOLD: GOLD_DDL,
-    PIPELINE_PROGRESS: PIPELINE_PROGRESS_DDL,
-}
-PARTITIONING: dict[str, tuple[str, ...]] = {GOLD: GOLD_PARTITION}
-# Columns Delta keeps min/max statistics for: the ones reads filter on (bronze by arrival time,
-# silver's duplicate check by event time). Statistics on every column cost a quarter of a write.
-STATS_COLUMNS: dict[str, tuple[str, ...]] = {
-    BRONZE: ("kafka_timestamp",),
-    SILVER: ("event_time", "kafka_timestamp"),
-    PIPELINE_PROGRESS: ("recorded_at", "batch_id"),
-}
-# Tables that must not grow for ever: rows older than the environment's
-# observability.progress_retention_days are deleted, and files that old removed, by the writer.
-SHORT_LIVED: dict[str, dict[str, str]] = {
-    PIPELINE_PROGRESS: {
-        "delta.logRetentionDuration": "interval 7 days",
-        "delta.deletedFileRetentionDuration": "interval 1 days",
-        "delta.setTransactionRetentionDuration": "interval 7 days",
-    },
-}
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            BRONZE,
+            _columns(("key", "BINARY"), ("payload", "BINARY"), *_KAFKA,
+                     ("ingested_at", "TIMESTAMP")),
+            stats_columns=("kafka_timestamp",),  # bronze is read by arrival time
+        ),
+        Table(
+            SILVER,
+            _columns(
+                ("order_id", "STRING"), ("customer_id", "STRING"), ("state", "STRING"),
+                ("city", "STRING"), ("product", "STRING"), ("category", "STRING"),
+                ("quantity", "INT"), ("price", PRICE_TYPE), ("revenue", REVENUE_TYPE),
+                ("currency", "STRING"), ("channel", "STRING"), ("payment_method", "STRING"),
+                ("event_time", "TIMESTAMP"), ("schema_version", "INT"), *_KAFKA,
+                ("batch_id", "BIGINT"), ("processed_at", "TIMESTAMP"),
+            ),
+            stats_columns=("event_time", "kafka_timestamp"),  # the duplicate check's horizon
+        ),
+        Table(
+            QUARANTINE,
+            _columns(("payload", "BINARY"), ("reason", "STRING"), ("detail", "STRING"),
+                     *_KAFKA, ("batch_id", "BIGINT"), ("quarantined_at", "TIMESTAMP")),
+        ),
+        Table(
+            DUPLICATES,
+            _columns(("order_id", "STRING"), ("event_time", "TIMESTAMP"), ("detail", "STRING"),
+                     *_KAFKA, ("batch_id", "BIGINT"), ("detected_at", "TIMESTAMP")),
+        ),
+        # One row per silver micro-batch: the audit trail of the accounting, and the
+        # watermark's memory.
+        Table(
+            SILVER_BATCHES,
+            _columns(
+                ("batch_id", "BIGINT"), ("bronze_rows", "BIGINT"), ("silver_rows", "BIGINT"),
+                ("quarantined", "BIGINT"), ("duplicates", "BIGINT"), ("late", "BIGINT"),
+                ("max_event_time", "TIMESTAMP"), ("watermark", "TIMESTAMP"),
+                ("processed_at", "TIMESTAMP"),
+            ),
+        ),
+        Table(
+            GOLD,
+            _columns(
+                ("window_start", "TIMESTAMP"), ("window_end", "TIMESTAMP"),
+                ("window_date", "DATE"), ("state", "STRING"), ("product", "STRING"),
+                ("category", "STRING"), ("orders", "BIGINT"), ("units", "BIGINT"),
+                ("revenue", TOTAL_TYPE), ("avg_order_value", REVENUE_TYPE),
+                ("updated_at", "TIMESTAMP"),
+            ),
+            partitioned_by=GOLD_PARTITION,
+        ),
+        # One row per micro-batch and streaming query, from Spark's own progress report
+        # (jobs.progress): how far behind the newest Kafka offsets and the clock the pipeline
+        # is, and what it rejected. Offsets are JSON as Spark reports them; the silver columns
+        # are null for a query that does not validate (bronze and gold of separate stages).
+        Table(
+            PIPELINE_PROGRESS,
+            _columns(
+                ("query", "STRING"), ("run_id", "STRING"), ("batch_id", "BIGINT"),
+                ("triggered_at", "TIMESTAMP"), ("records_in", "BIGINT"),
+                ("input_rows_per_second", "DOUBLE"), ("processed_rows_per_second", "DOUBLE"),
+                ("batch_duration_ms", "BIGINT"), ("records_behind", "BIGINT"),
+                ("end_offsets", "STRING"), ("latest_offsets", "STRING"),
+                ("newest_event_time", "TIMESTAMP"), ("event_time_lag_seconds", "DOUBLE"),
+                ("watermark", "TIMESTAMP"), ("rejects", "MAP<STRING, BIGINT>"),
+                ("recorded_at", "TIMESTAMP"),
+            ),
+            stats_columns=("recorded_at", "batch_id"),
+            # Rows past observability.progress_retention_days are deleted by its writer.
+            retention={
+                "delta.logRetentionDuration": "interval 7 days",
+                "delta.deletedFileRetentionDuration": "interval 1 days",
+                "delta.setTransactionRetentionDuration": "interval 7 days",
+            },
+        ),
+    )
+}  # fmt: skip
 # Columns whose values are (nearly) all distinct, in every table that has them: Parquet's
 # dictionary encoding only spends CPU on them before it gives up.
 DISTINCT_COLUMNS: tuple[str, ...] = (
@@ -129,29 +187,3 @@ DISTINCT_COLUMNS: tuple[str, ...] = (
     "kafka_timestamp",
     "event_time",
 )
-
-
-# Every table: Delta compacts small files itself (Databricks; locally the jobs do it instead,
-# pipeline.compact_every_batches), and updates stay possible (gold's MERGE, retention deletes).
-BASE_PROPERTIES = {
-    "delta.autoOptimize.autoCompact": "true",
-    "delta.appendOnly": "false",
-}
-
-
-def properties(name: str) -> dict[str, str]:
-    """The table properties a table is created with, by the jobs or by the deployment."""
-    found = BASE_PROPERTIES | SHORT_LIVED.get(name, {})
-    if name in STATS_COLUMNS:
-        found["delta.dataSkippingStatsColumns"] = ",".join(STATS_COLUMNS[name])
-    return found
-
-
-def columns(ddl: str) -> list[tuple[str, str]]:
-    """(name, type) pairs of a DDL string, in order; commas inside DECIMAL(p,s) or MAP<k, v>
-    do not split."""
-    return [tuple(part.split(maxsplit=1)) for part in re.split(r",(?![^(<]*[)>])", ddl)]
-
-
-def column_names(ddl: str) -> list[str]:
-    return [name for name, _ in columns(ddl)]

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from contract import events
 from contract.catalog import PRODUCTS
 from contract.geography import STATES
-from contract.tables import GOLD_DDL, GOLD_PARTITION, QUARANTINE_DDL
+from contract.tables import GOLD, GOLD_PARTITION, QUARANTINE, TABLES, Column
 
 _SIMPLE_TYPES: dict[str, pa.DataType] = {
     "STRING": pa.string(),
@@ -34,12 +34,11 @@ _SIMPLE_TYPES: dict[str, pa.DataType] = {
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
 
 
-def arrow_schema(ddl: str) -> pa.Schema:
-    """The Arrow schema of a Spark DDL column list such as `contract.tables.GOLD_DDL`."""
+def arrow_schema(columns: Iterable[Column]) -> pa.Schema:
+    """The Arrow schema of a contract table's columns (`contract.tables.TABLES[...]`)."""
     fields = []
-    for column in re.split(r",\s*(?![^()]*\))", ddl.strip()):
-        name, spark_type = column.split(maxsplit=1)
-        spark_type = spark_type.strip().upper()
+    for column in columns:
+        name, spark_type = column.name, column.type.upper()
         if match := _DECIMAL.fullmatch(spark_type):
             arrow_type = pa.decimal128(int(match[1]), int(match[2]))
         elif spark_type in _SIMPLE_TYPES:
@@ -50,8 +49,8 @@ def arrow_schema(ddl: str) -> pa.Schema:
     return pa.schema(fields)
 
 
-GOLD_SCHEMA = arrow_schema(GOLD_DDL)
-QUARANTINE_SCHEMA = arrow_schema(QUARANTINE_DDL)
+GOLD_SCHEMA = arrow_schema(TABLES[GOLD].columns)
+QUARANTINE_SCHEMA = arrow_schema(TABLES[QUARANTINE].columns)
 
 
 def gold_rows(rows: Iterable[Mapping]) -> pa.Table:

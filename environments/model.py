@@ -298,12 +298,12 @@ class Environment(Strict):
                 "to tell of failures, backlog and stale data"
             )
         db = self.azure.databricks if self.azure else None
-        if db and db.schedule and db.timeout_seconds:
-            if self.observability.run_duration_seconds >= db.timeout_seconds:
-                raise ValueError(
-                    "observability.run_duration_seconds must be below "
-                    "azure.databricks.timeout_seconds, or the warning comes after the timeout"
-                )
+        late_warning = db and db.timeout_seconds and db.schedule
+        if late_warning and self.observability.run_duration_seconds >= db.timeout_seconds:
+            raise ValueError(
+                "observability.run_duration_seconds must be below "
+                "azure.databricks.timeout_seconds, or the warning comes after the timeout"
+            )
         if self.pipeline.lateness_seconds <= self.simulator.max_lateness_seconds:
             raise ValueError(
                 "pipeline.lateness_seconds must exceed simulator.max_lateness_seconds, "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cdktn import TerraformOutput, TerraformStack, TerraformVariable
 from cdktn_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktn_provider_azurerm.provider import (
@@ -30,6 +32,24 @@ from infra.naming import Names
 # looks it up with the Azure CLI (az ad sp show --id <DATABRICKS_APP_ID>).
 DATABRICKS_APP_ID = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
 DATABRICKS_SP_VARIABLE = "azure_databricks_sp_object_id"
+
+
+@dataclass(frozen=True)
+class PlatformOutputs:
+    """What the workspace stack takes from the platform stack: every value a Terraform
+    reference that cdktn turns into a cross-stack output."""
+
+    resource_group: str
+    workspace_id: str
+    workspace_url: str
+    vault_id: str
+    vault_uri: str
+    access_connector_id: str
+    bootstrap_servers: str
+    storage_account: str
+
+    def lake_url(self, container: str, path: str = "") -> str:
+        return LakeStorage.container_url(self.storage_account, container, path)
 
 
 class PlatformStack(TerraformStack):
@@ -129,6 +149,16 @@ class PlatformStack(TerraformStack):
             "listen", LISTEN_SECRET, self.event_hubs.listen_rule.primary_connection_string
         )
 
+        self.outputs = PlatformOutputs(
+            resource_group=group.name,
+            workspace_id=self.workspace.workspace.id,
+            workspace_url=self.workspace.workspace.workspace_url,
+            vault_id=self.vault.vault.id,
+            vault_uri=self.vault.vault.vault_uri,
+            access_connector_id=connector.connector.id,
+            bootstrap_servers=self.event_hubs.bootstrap_servers,
+            storage_account=self.storage.account.name,
+        )
         outputs = {
             "resource_group": group.name,
             "workspace_url": self.workspace.workspace.workspace_url,

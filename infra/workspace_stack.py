@@ -37,16 +37,15 @@ class WorkspaceStack(TerraformStack):
         super().__init__(scope, names.workspace_stack())
         state_backend(self, env, names.workspace_stack())
         db = env.azure.databricks
-        workspace = platform.workspace.workspace
+        given = platform.outputs
         DatabricksProvider(
             self,
             "databricks",
-            host=f"https://{workspace.workspace_url}",
-            azure_workspace_resource_id=workspace.id,
+            host=f"https://{given.workspace_url}",
+            azure_workspace_resource_id=given.workspace_id,
             auth_type=db.auth_type,
         )
-        d = Deployment(env, names, platform.storage.account.resource_group_name)
-        storage = platform.storage
+        d = Deployment(env, names, given.resource_group)
         readers = ReadersGroup(self, "readers", name=db.users_group)
         principal = JobPrincipal(self, "job-principal", name=names.job_principal)
 
@@ -54,8 +53,8 @@ class WorkspaceStack(TerraformStack):
             self,
             "secret-scope",
             name=names.secret_scope,
-            vault_id=platform.vault.vault.id,
-            vault_uri=platform.vault.vault.vault_uri,
+            vault_id=given.vault_id,
+            vault_uri=given.vault_uri,
         )
         may_read_secrets = SecretAcl(
             self,
@@ -68,16 +67,16 @@ class WorkspaceStack(TerraformStack):
             self,
             "unity-catalog",
             d,
-            access_connector_id=platform.connector.connector.id,
-            lake_url=storage.url(LAKE),
-            checkpoints_url=storage.url(CHECKPOINTS),
-            catalog_root=storage.url(LAKE, "_catalog"),
+            access_connector_id=given.access_connector_id,
+            lake_url=given.lake_url(LAKE),
+            checkpoints_url=given.lake_url(CHECKPOINTS),
+            catalog_root=given.lake_url(LAKE, "_catalog"),
             readers=readers.name,
             writer=principal.application_id,
         )
         files = closure()
         uploaded = WorkspaceFiles(self, "files", root=names.workspace_root, files=files)
-        locations = Locations(storage.url(LAKE, env.app), storage.url(CHECKPOINTS, env.app))
+        locations = Locations(given.lake_url(LAKE, env.app), given.lake_url(CHECKPOINTS, env.app))
         warehouse = SqlWarehouse(self, "sql-warehouse", d).warehouse
         # Registered before the job exists, so that it finds them instead of racing to create
         # them; the dashboard and the SQL alerts read them.
@@ -102,7 +101,7 @@ class WorkspaceStack(TerraformStack):
                 trigger,
                 locations.lake_root,
                 locations.checkpoint_root,
-                platform.event_hubs.bootstrap_servers,
+                given.bootstrap_servers,
             ),
             env_vars={env.kafka.connection_string_env: secrets.reference(LISTEN_SECRET)},
             libraries=pypi_libraries(files.third_party, pinned_versions()),

@@ -33,14 +33,14 @@ def release(checkpointed: DataFrame) -> None:
     checkpointed._jdf.queryExecution().logical().rdd().unpersist(False)
 
 
-def literal_row(spark: SparkSession, ddl: str, values: tuple) -> DataFrame:
+def literal_row(spark: SparkSession, table: tables.Table, values: tuple) -> DataFrame:
     """One row built on the JVM side: createDataFrame from Python rows runs a Python task."""
     from pyspark.sql import functions as F
 
     return spark.range(1).select(
         *(
-            F.lit(v).cast(kind).alias(name)
-            for (name, kind), v in zip(tables.columns(ddl), values, strict=True)
+            F.lit(v).cast(column.type).alias(column.name)
+            for column, v in zip(table.columns, values, strict=True)
         )
     )
 

@@ -41,7 +41,7 @@ def _check_columns(spark: SparkSession, path: str, name: str) -> None:
 
 def _contract_schema(spark: SparkSession, name: str):
     """The table's columns as contract.tables defines them, parsed by Spark itself."""
-    return spark.createDataFrame([], tables.DDL[name]).schema
+    return spark.createDataFrame([], tables.TABLES[name].ddl).schema
 
 
 def _create_table(spark: SparkSession, path: str, name: str) -> None:
@@ -51,8 +51,9 @@ def _create_table(spark: SparkSession, path: str, name: str) -> None:
     builder = (
         DeltaTable.createIfNotExists(spark).location(path).addColumns(_contract_schema(spark, name))
     )
-    if name in tables.PARTITIONING:
-        builder = builder.partitionedBy(*tables.PARTITIONING[name])
-    for key, value in tables.properties(name).items():
+    table = tables.TABLES[name]
+    if table.partitioned_by:
+        builder = builder.partitionedBy(*table.partitioned_by)
+    for key, value in table.properties.items():
         builder = builder.property(key, value)
     builder.execute()

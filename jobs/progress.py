@@ -236,7 +236,7 @@ class ProgressRecorder(StreamingQueryListener):
                     self._spark, target.settings.locations, tables.PIPELINE_PROGRESS
                 )
                 target.created = True
-            frame = self._spark.createDataFrame(rows, tables.PIPELINE_PROGRESS_DDL)
+            frame = self._spark.createDataFrame(rows, tables.TABLES[tables.PIPELINE_PROGRESS].ddl)
             newest = max(row[2] for row in rows)
             writes = BatchWrites(f"progress@{target.run_id}", newest, checked=target.failed)
             writes.append(frame, target.path)

@@ -30,7 +30,8 @@ import pyarrow.compute as pc
 from contract import tables
 from contract.tables import Locations
 from environments import Environment, load_environment
-from jobs import pipeline
+from jobs import bronze, gold, pipeline, silver
+from jobs.runner import await_all
 from jobs.session import spark_session
 from jobs.settings import StageSettings
 from scripts import lake
@@ -69,54 +70,101 @@ def gold_orders(where: Locations) -> int:
     return 0 if gold is None else int(pc.sum(gold["orders"]).as_py() or 0)
 
 
-def backlog(spark, env: Environment, broker: Broker, root: Path) -> dict:
-    topic = "bench-backlog"
+class PeakHeap:
+    """The driver JVM's largest heap in use, polled every half second while it runs."""
+
+    def __init__(self, spark) -> None:
+        self._memory = spark._jvm.java.lang.management.ManagementFactory.getMemoryMXBean()
+        self._stop = threading.Event()
+        self.peak = 0
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        while not self._stop.wait(0.5):
+            self.peak = max(self.peak, self._memory.getHeapMemoryUsage().getUsed())
+
+    def __enter__(self) -> PeakHeap:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_query(mode: str):
+    """The callable that runs a lake until `stop`: jobs.pipeline, or the three stage queries."""
+    if mode == "pipeline":
+        return pipeline.run
+
+    def stages(spark, settings, stop=None):
+        await_all([stage.start(spark, settings) for stage in (bronze, silver, gold)], stop)
+
+    return stages
+
+
+def first_batch_done(settings: StageSettings, mode: str) -> bool:
+    query = pipeline.QUERY if mode == "pipeline" else bronze.STAGE
+    return Path(settings.locations.checkpoint(query), "commits", "0").exists()
+
+
+def backlog(
+    spark, env: Environment, broker: Broker, root: Path, events: int = BACKLOG_EVENTS,
+    mode: str = "pipeline",
+) -> dict:  # fmt: skip
+    topic = f"bench-backlog-{events}-{mode}"
     broker.ensure_topic(topic, env.kafka.partitions)
-    producer = simulate(broker, topic, "--count", str(BACKLOG_EVENTS), "--rate", "0", "--seed", "1")
+    producer = simulate(broker, topic, "--count", str(events), "--rate", "0", "--seed", "1")
     if producer.wait() != 0:
         raise RuntimeError(producer.stderr.read().decode())
-    settings = settings_for(env, broker, topic, root / "backlog", "available-now")
-    started = time.perf_counter()
-    pipeline.run(spark, settings)
-    seconds = time.perf_counter() - started
+    settings = settings_for(env, broker, topic, root / topic, "available-now")
+    with PeakHeap(spark) as heap:
+        started = time.perf_counter()
+        run_query(mode)(spark, settings)
+        seconds = time.perf_counter() - started
     counts = lake.layer_counts(settings.locations)
-    if (
-        not counts.bronze == counts.accounted == BACKLOG_EVENTS
-        or counts.gold_orders != counts.silver
-    ):
+    if not counts.bronze == counts.accounted == events or counts.gold_orders != counts.silver:
         raise RuntimeError(f"the backlog run lost track of events: {counts}")
-    return {"events": BACKLOG_EVENTS, "seconds": seconds, "events_per_s": BACKLOG_EVENTS / seconds}
+    return {"events": events, "seconds": seconds, "events_per_s": events / seconds,
+            "peak_heap_mib": heap.peak / 2**20}  # fmt: skip
 
 
 def freshness(
-    spark, env: Environment, broker: Broker, root: Path, seconds: int = FRESHNESS_SECONDS
-) -> dict:
-    topic = "bench-freshness"
+    spark, env: Environment, broker: Broker, root: Path, seconds: int = FRESHNESS_SECONDS,
+    rate: int = FRESHNESS_RATE, warmup: int = WARMUP_SECONDS, mode: str = "pipeline",
+) -> dict:  # fmt: skip
+    topic = f"bench-freshness-{rate}-{mode}"
     broker.ensure_topic(topic, env.kafka.partitions)
-    settings = settings_for(env, broker, topic, root / "freshness", "continuous")
+    settings = settings_for(env, broker, topic, root / topic, "continuous")
     stop = threading.Event()
-    runner = threading.Thread(target=pipeline.run, args=(spark, settings, stop), daemon=True)
+    runner = threading.Thread(target=run_query(mode), args=(spark, settings, stop), daemon=True)
     runner.start()
     # Measured from a running pipeline: its first (empty) micro-batch, which creates the tables
     # and starts the query, is committed before the first order is produced.
-    while not Path(settings.locations.checkpoint(pipeline.QUERY), "commits", "0").exists():
+    while not first_batch_done(settings, mode):
         if not runner.is_alive():
             raise RuntimeError("the pipeline stopped before its first micro-batch")
         time.sleep(0.2)
-    expected = FRESHNESS_RATE * (WARMUP_SECONDS + seconds)
+    expected = rate * (warmup + seconds)
     producer = simulate(
-        broker, topic, "--count", str(expected), "--rate", str(FRESHNESS_RATE),
+        broker, topic, "--count", str(expected), "--rate", str(rate),
         "--bad-rate", "0", "--duplicate-rate", "0", "--late-rate", "0",
     )  # fmt: skip
     seen: list[tuple[float, int]] = []
-    deadline = time.time() + WARMUP_SECONDS + seconds + 120
+    deadline = time.time() + warmup + seconds + 600
+    produced_all_at = None
     while time.time() < deadline:
         orders = gold_orders(settings.locations)
         seen.append((time.time(), orders))
+        if produced_all_at is None and producer.poll() is not None:
+            produced_all_at = time.time()
         if orders >= expected:
             break
         time.sleep(POLL_SECONDS)
     producer.wait()
+    # From the producer's last event until gold shows it: a batch or two if the pipeline keeps
+    # up; the backlog it built up if it does not.
+    drain_s = seen[-1][0] - (produced_all_at or seen[-1][0])
     stop.set()
     runner.join(120)
     produced = sorted(
@@ -134,7 +182,7 @@ def freshness(
     if len(latencies) != len(produced):
         # Leaving out what never showed up would flatter the percentiles.
         raise RuntimeError(f"{len(produced) - len(latencies)} events never reached gold in time")
-    steady_from = produced[0] + WARMUP_SECONDS
+    steady_from = produced[0] + warmup
     steady = sorted(lag for at, lag in latencies if at >= steady_from)
     everything = sorted(lag for _, lag in latencies)
     minutes: dict[int, list[float]] = {}
@@ -142,21 +190,36 @@ def freshness(
         if at >= steady_from:
             minutes.setdefault(int((at - steady_from) // 60), []).append(lag)
 
-    def pct(values: list[float], p: float) -> float:
-        return values[min(len(values) - 1, int(p * len(values)))]
-
     return {
         "events": len(produced),
         "measured": len(steady),
-        "p50_s": pct(steady, 0.50),
-        "p95_s": pct(steady, 0.95),
-        "with_warmup_p50_s": pct(everything, 0.50),
-        "with_warmup_p95_s": pct(everything, 0.95),
-        "p95_by_minute_s": [pct(sorted(lags), 0.95) for _, lags in sorted(minutes.items())],
+        "p50_s": percentile(steady, 0.50),
+        "p95_s": percentile(steady, 0.95),
+        "p99_s": percentile(steady, 0.99),
+        "drain_s": drain_s,
+        "batch_seconds": batch_seconds(settings.locations, mode),
+        "with_warmup_p50_s": percentile(everything, 0.50),
+        "with_warmup_p95_s": percentile(everything, 0.95),
+        "p95_by_minute_s": [percentile(sorted(lags), 0.95) for _, lags in sorted(minutes.items())],
         "trigger_s": env.pipeline.trigger_seconds,
         # Recording is always on: the rows it wrote show it ran alongside the measurement.
         "progress_rows": lake.count(settings.locations, tables.PIPELINE_PROGRESS),
     }
+
+
+def batch_seconds(where: Locations, mode: str) -> dict:
+    """p50 and p95 of the Kafka-reading query's micro-batch durations, from pipeline_progress."""
+    query = pipeline.QUERY if mode == "pipeline" else bronze.STAGE
+    rows = lake.read(where, tables.PIPELINE_PROGRESS, ["query", "batch_duration_ms"])
+    found = sorted(r["batch_duration_ms"] / 1000 for r in rows.to_pylist() if r["query"] == query)
+    if not found:
+        return {"p50": None, "p95": None}
+    return {"p50": percentile(found, 0.50), "p95": percentile(found, 0.95)}
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Of values sorted in ascending order."""
+    return values[min(len(values) - 1, int(p * len(values)))]
 
 
 def _measured_seconds(text: str) -> int:

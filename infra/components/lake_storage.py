@@ -84,9 +84,13 @@ class LakeStorage(Construct):
         )
 
     def url(self, container: str, path: str = "") -> str:
+        return self.container_url(self.account.name, container, path)
+
+    @staticmethod
+    def container_url(account: str, container: str, path: str = "") -> str:
         """The container's root ends in "/"; a path inside it never has a doubled or final one."""
         parts = [p for p in path.split("/") if p]
-        return f"abfss://{container}@{self.account.name}.dfs.core.windows.net/" + "/".join(parts)
+        return f"abfss://{container}@{account}.dfs.core.windows.net/" + "/".join(parts)
 
     @property
     def blob_service_id(self) -> str:

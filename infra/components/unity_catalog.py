@@ -123,6 +123,7 @@ class UnityCatalog(Construct):
         """Created empty with the contract's layout and properties; the job, which finds it
         there, appends to the same Delta log. Readers may SELECT it: gold, and the health
         tables, which hold counts and offsets, never an order."""
+        layout = tables.TABLES[name]
         table = SqlTable(
             self,
             id_,
@@ -132,9 +133,9 @@ class UnityCatalog(Construct):
             table_type="EXTERNAL",
             data_source_format="DELTA",
             storage_location=location,
-            partitions=list(tables.PARTITIONING.get(name, ())),
-            column=[SqlTableColumn(name=n, type=t) for n, t in tables.columns(tables.DDL[name])],
-            properties=tables.properties(name),
+            partitions=list(layout.partitioned_by),
+            column=[SqlTableColumn(name=c.name, type=c.type) for c in layout.columns],
+            properties=layout.properties,
             warehouse_id=warehouse_id,
             depends_on=[self.lake],
         )

@@ -30,11 +30,8 @@ def merge_actions() -> dict:
     update = {c: F.col(f"t.{c}") + F.col(f"s.{c}") for c in _SUMS}
     update["avg_order_value"] = average_order_value(update["revenue"], update["orders"])
     update["updated_at"] = F.col("s.updated_at")
-    insert = {
-        c: F.col(f"s.{c}")
-        for c in ("window_start", "window_end", "window_date", "state", "product", "category")
-        + _SUMS
-    }
+    insert = {c: F.col(f"s.{c}") for c in tables.TABLES[tables.GOLD].column_names
+              if c not in ("avg_order_value", "updated_at")}  # fmt: skip
     insert["avg_order_value"] = average_order_value(F.col("s.revenue"), F.col("s.orders"))
     insert["updated_at"] = F.col("s.updated_at")
     return {"update": update, "insert": insert}

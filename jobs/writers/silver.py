@@ -155,7 +155,7 @@ class SilverBatchWriter:
             chosen = outcome.where(F.col("outcome") == kind).withColumns(
                 {"batch_id": F.lit(batch_id).cast("bigint"), stamp: F.lit(now)}
             )
-            return chosen.select(*tables.column_names(tables.DDL[table]))
+            return chosen.select(*tables.TABLES[table].column_names)
 
         targets = {
             QUARANTINE: (tables.QUARANTINE, "quarantined_at"),
@@ -170,7 +170,7 @@ class SilverBatchWriter:
         running_max = max(filter(None, (self._max_event_time, batch_max)), default=None)
         audit = delta_io.literal_row(
             spark,
-            tables.SILVER_BATCHES_DDL,
+            tables.TABLES[tables.SILVER_BATCHES],
             (
                 batch_id,
                 sum(counts.values()),

@@ -159,5 +159,5 @@ def test_the_health_tables_are_registered_with_the_contracts_retention(synth, en
 
     registered = {t["name"]: t for t in synth.resources(env, "workspace", "databricks_sql_table")}
     for name, table in registered.items():
-        assert table["properties"] == tables.properties(name)
+        assert table["properties"] == tables.TABLES[name].properties
     assert "delta.logRetentionDuration" in registered["pipeline_progress"]["properties"]

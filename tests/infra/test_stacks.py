@@ -179,9 +179,10 @@ def test_tables_are_registered_where_the_job_writes_them(synth, env):
     for table in synth.resources(env, "workspace", "databricks_sql_table"):
         assert table["storage_location"] == f"{lake_root}/{table['name']}"
         assert table["table_type"] == "EXTERNAL" and table["data_source_format"] == "DELTA"
-        assert [(c["name"], c["type"]) for c in table["column"]] == tables.columns(
-            tables.DDL[table["name"]]
-        )
+        layout = tables.TABLES[table["name"]]
+        assert [(c["name"], c["type"]) for c in table["column"]] == [
+            (c.name, c.type) for c in layout.columns
+        ]
     scope = synth.one(env, "workspace", "databricks_secret_scope")
     assert scope["backend_type"] == "AZURE_KEYVAULT"
 

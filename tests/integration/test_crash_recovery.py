@@ -36,8 +36,7 @@ RATE_LIMITS = {
 
 
 def gold_rows(where) -> list[tuple]:
-    columns = ["window_start", "state", "product", "category", "orders", "units", "revenue",
-               "avg_order_value", "window_end", "window_date"]  # fmt: skip
+    columns = [c for c in tables.TABLES[tables.GOLD].column_names if c != "updated_at"]
     data = lake.read(where, tables.GOLD, columns=columns)
     return sorted(tuple(r[c] for c in columns) for r in data.to_pylist())
 

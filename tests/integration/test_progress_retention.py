@@ -30,7 +30,8 @@ def test_rows_past_the_retention_are_deleted_and_the_files_vacuumed(spark, tmp_p
     lake_tables.ensure_tables(spark, where, tables.PIPELINE_PROGRESS)
     path = where.table(tables.PIPELINE_PROGRESS)
     young = [row(i, timedelta(days=1)) for i in range(3)]
-    frame = spark.createDataFrame(young, tables.PIPELINE_PROGRESS_DDL)
+    layout = tables.TABLES[tables.PIPELINE_PROGRESS].ddl
+    frame = spark.createDataFrame(young, layout)
     frame.write.format("delta").mode("append").save(path)
     recorder = ProgressRecorder(spark)
     target = _Target(settings)
@@ -40,9 +41,7 @@ def test_rows_past_the_retention_are_deleted_and_the_files_vacuumed(spark, tmp_p
     assert "DELETE" not in operations and "VACUUM END" not in operations
 
     old = [row(10 + i, timedelta(days=9)) for i in range(4)]
-    spark.createDataFrame(old, tables.PIPELINE_PROGRESS_DDL).write.format("delta").mode(
-        "append"
-    ).save(path)
+    spark.createDataFrame(old, layout).write.format("delta").mode("append").save(path)
     recorder._maintain(target)  # checked less than an hour ago: not again yet
     assert lake.count(where, tables.PIPELINE_PROGRESS) == 7
 

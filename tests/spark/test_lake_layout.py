@@ -14,8 +14,9 @@ from jobs import lake_tables
 
 def test_a_table_from_an_older_contract_is_refused_before_anything_is_written(spark, tmp_path):
     where = Locations(str(tmp_path / "lake"), str(tmp_path / "checkpoints"))
-    older = tables.GOLD_DDL.replace(f"revenue {TOTAL_TYPE}", "revenue decimal(18,2)")
-    assert older != tables.GOLD_DDL
+    gold = tables.TABLES[tables.GOLD].ddl
+    older = gold.replace(f"revenue {TOTAL_TYPE}", "revenue decimal(18,2)")
+    assert older != gold
     spark.createDataFrame([], older).write.format("delta").save(where.table(tables.GOLD))
     with pytest.raises(ConfigError, match=r"gold_order_minutes\.revenue is decimal\(18,2\)"):
         lake_tables.ensure_tables(spark, where, tables.BRONZE, tables.GOLD)
@@ -28,9 +29,10 @@ def test_tables_are_created_as_the_contract_says_and_accepted_when_jobs_start_ag
     lake_tables.ensure_tables(spark, where, *tables.ALL_TABLES)
     created = {name: DeltaTable(where.table(name)) for name in tables.ALL_TABLES}
     for name, table in created.items():
-        assert [f.name for f in table.schema().fields] == tables.column_names(tables.DDL[name])
-        assert table.metadata().partition_columns == list(tables.PARTITIONING.get(name, ()))
-        assert tables.properties(name).items() <= table.metadata().configuration.items(), name
+        layout = tables.TABLES[name]
+        assert [f.name for f in table.schema().fields] == layout.column_names
+        assert table.metadata().partition_columns == list(layout.partitioned_by)
+        assert layout.properties.items() <= table.metadata().configuration.items(), name
     versions = {name: table.version() for name, table in created.items()}
     lake_tables.ensure_tables(spark, where, *tables.ALL_TABLES)
     assert {name: DeltaTable(where.table(name)).version() for name in versions} == versions
