@@ -17,7 +17,7 @@ from cdktn_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from environments import Environment
-from infra.components.alerts import ActionGroup, EventHubsAlerts
+from infra.components.alerts import AzureMonitorAlerts
 from infra.components.base import Deployment, tags
 from infra.components.databricks_workspace import AccessConnector, Workspace
 from infra.components.event_hubs import EventHubs
@@ -125,25 +125,7 @@ class PlatformStack(TerraformStack):
             vault_endpoint = network.endpoint("vault", self.vault.vault.id, "vault")
             network.endpoint("eventhubs", self.event_hubs.namespace.id, "namespace")
             self.vault.reachable_through(vault_endpoint, network.links["vault"])
-        told = ActionGroup(
-            self,
-            "action-group",
-            env.observability,
-            name=names.action_group,
-            short_name=f"{env.app}{names.deployment}",
-            resource_group=group.name,
-            tags=d.tags,
-        )
-        EventHubsAlerts(
-            self,
-            "eventhubs-alerts",
-            env.observability,
-            prefix=names.stem,
-            namespace_id=self.event_hubs.namespace.id,
-            action_group_id=told.group.id,
-            resource_group=group.name,
-            tags=d.tags,
-        )
+        AzureMonitorAlerts(self, "monitor-alerts", d, namespace_id=self.event_hubs.namespace.id)
         self.vault.secret("send", SEND_SECRET, self.event_hubs.send_rule.primary_connection_string)
         self.vault.secret(
             "listen", LISTEN_SECRET, self.event_hubs.listen_rule.primary_connection_string

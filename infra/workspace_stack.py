@@ -22,7 +22,7 @@ from infra.components.lake_storage import CHECKPOINTS, LAKE
 from infra.components.pipeline_job import PipelineJob, runtime, stage_parameters
 from infra.components.principals import JobPrincipal, ReadersGroup
 from infra.components.secret_scope import KeyVaultScope
-from infra.components.sql_alerts import SqlAlerts, quoted
+from infra.components.sql_alerts import SqlAlerts
 from infra.components.sql_warehouse import SqlWarehouse
 from infra.components.state_backend import state_backend
 from infra.components.unity_catalog import UnityCatalog
@@ -130,18 +130,7 @@ class WorkspaceStack(TerraformStack):
                 ),
             ],
         )
-        SqlAlerts(
-            self,
-            "sql-alerts",
-            env.observability,
-            prefix=names.stem,
-            folder=names.workspace_root,
-            warehouse_id=warehouse.id,
-            run_as=principal.application_id,
-            gold=quoted(names.catalog, env.app, GOLD),
-            progress=quoted(names.catalog, env.app, PIPELINE_PROGRESS),
-            purge=env.azure.throwaway,
-        )
+        SqlAlerts(self, "sql-alerts", d, warehouse_id=warehouse.id, run_as=principal.application_id)
         gold_name = f"{names.catalog}.{env.app}.{GOLD}"
         LakeviewDashboard(
             self,

@@ -1,7 +1,8 @@
 """The local stand-in for Event Hubs: a single-node Apache Kafka broker in KRaft mode.
 
 Jars come from `.jars/broker` (Maven, via pom.xml); data, logs and the pid file live under
-a git-ignored folder. `make up` / `make down` / `make status` call the CLI at the bottom.
+a git-ignored folder. `make up` / `make down` call the CLI at the bottom; `make status`
+(scripts.status) asks the running broker.
 """
 
 from __future__ import annotations
@@ -310,19 +311,6 @@ def down(env: str = EnvOption) -> None:
     was = broker.pid()
     broker.stop()
     typer.echo("broker stopped" if was else "broker was not running")
-
-
-@cli.command()
-def status(env: str = EnvOption) -> None:
-    """Exit 0 when healthy, 1 when not."""
-    try:
-        broker, _, _ = broker_for(env)
-    except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
-    if not broker.healthy():
-        raise _fail(f"down (nothing healthy at {broker.bootstrap})", 1)
-    sizes = ", ".join(f"{t}={n:,}" for t, n in broker.topic_sizes().items()) or "no topics"
-    typer.echo(f"broker up at {broker.bootstrap} (pid {broker.pid()}): {sizes}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from cdktn_provider_azurerm.monitor_metric_alert import (
 )
 from constructs import Construct
 
-from environments.model import ObservabilitySettings
+from infra.components.base import Deployment
 
 EVENT_HUBS = "Microsoft.EventHub/namespaces"
 # An action group's short name, shown in e-mails and texts, is 1 to 12 characters.
@@ -45,54 +45,27 @@ def _total(metric: str, operator: str, threshold: float) -> MonitorMetricAlertCr
     )
 
 
-class ActionGroup(Construct):
-    """E-mail to the environment's alert addresses, in Azure Monitor's common alert schema."""
+class AzureMonitorAlerts(Construct):
+    """Who is told (an action group e-mailing observability.alert_emails in the common alert
+    schema), and when: Event Hubs throttling, server errors, and messages nobody reads."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        settings: ObservabilitySettings,
-        *,
-        name: str,
-        short_name: str,
-        resource_group: str,
-        tags: dict[str, str],
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, d: Deployment, *, namespace_id: str) -> None:
         super().__init__(scope, id_)
+        told, names = d.env.observability, d.names
+        where = {"resource_group_name": d.resource_group, "tags": d.tags}
         self.group = MonitorActionGroup(
             self,
             "group",
-            name=name,
-            short_name=short_name[:SHORT_NAME_LENGTH],
-            resource_group_name=resource_group,
+            name=names.action_group,
+            short_name=f"{d.env.app}{names.deployment}"[:SHORT_NAME_LENGTH],
             email_receiver=[
                 MonitorActionGroupEmailReceiver(
                     name=f"email-{i}", email_address=address, use_common_alert_schema=True
                 )
-                for i, address in enumerate(settings.alert_emails)
+                for i, address in enumerate(told.alert_emails)
             ],
-            tags=tags,
+            **where,
         )
-
-
-class EventHubsAlerts(Construct):
-    """Throttling, server errors, and messages arriving that nobody reads."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        settings: ObservabilitySettings,
-        *,
-        prefix: str,
-        namespace_id: str,
-        action_group_id: str,
-        resource_group: str,
-        tags: dict[str, str],
-    ) -> None:
-        super().__init__(scope, id_)
-        unread = iso_window(settings.no_readers_minutes)
         rules = {
             "throttled": (
                 "Event Hubs throttled requests: the throughput units are exhausted",
@@ -105,24 +78,24 @@ class EventHubsAlerts(Construct):
             "unread": (
                 "Orders arrive in Event Hubs and nothing reads them",
                 [_total("IncomingMessages", "GreaterThan", 0),
-                 _total("OutgoingMessages", "LessThan", 1)], unread, 1,
+                 _total("OutgoingMessages", "LessThan", 1)],
+                iso_window(told.no_readers_minutes), 1,
             ),
         }  # fmt: skip
         self.alerts = {
             key: MonitorMetricAlert(
                 self,
                 key,
-                name=f"{prefix}-eventhubs-{key}",
+                name=f"{names.stem}-eventhubs-{key}",
                 description=description,
-                resource_group_name=resource_group,
                 scopes=[namespace_id],
                 criteria=criteria,
                 window_size=window,
                 # Checked every minute for short windows, every 5 minutes for longer ones.
                 frequency="PT1M" if window == ERRORS_WINDOW else "PT5M",
                 severity=severity,
-                action=[MonitorMetricAlertAction(action_group_id=action_group_id)],
-                tags=tags,
+                action=[MonitorMetricAlertAction(action_group_id=self.group.id)],
+                **where,
             )
             for key, (description, criteria, window, severity) in rules.items()
         }

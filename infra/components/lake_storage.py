@@ -68,19 +68,15 @@ class LakeStorage(Construct):
             if d.azure.private_networking
             else None,
         )
-        self.lake = StorageContainer(
-            self,
-            "lake",
-            name=LAKE,
-            storage_account_id=self.account.id,
-            container_access_type="private",
-        )
-        self.checkpoints = StorageContainer(
-            self,
-            "checkpoints",
-            name=CHECKPOINTS,
-            storage_account_id=self.account.id,
-            container_access_type="private",
+        self.lake, self.checkpoints = (
+            StorageContainer(
+                self,
+                container,
+                name=container,
+                storage_account_id=self.account.id,
+                container_access_type="private",
+            )
+            for container in (LAKE, CHECKPOINTS)
         )
 
     def url(self, container: str, path: str = "") -> str:

@@ -20,8 +20,9 @@ from cdktn_provider_databricks.alert_v2 import (
 )
 from constructs import Construct
 
+from contract.tables import GOLD, PIPELINE_PROGRESS
 from dashboard import health_sql
-from environments.model import ObservabilitySettings
+from infra.components.base import Deployment
 
 # A condition that holds is told again at most this often (seconds); 0 would tell it once.
 RETELL_AFTER = 3600
@@ -35,20 +36,11 @@ class SqlAlerts(Construct):
     """Both alerts run as the job's service principal, which may read the tables they ask."""
 
     def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        settings: ObservabilitySettings,
-        *,
-        prefix: str,
-        folder: str,
-        warehouse_id: str,
-        run_as: str,
-        gold: str,
-        progress: str,
-        purge: bool,
+        self, scope: Construct, id_: str, d: Deployment, *, warehouse_id: str, run_as: str
     ) -> None:
         super().__init__(scope, id_)
+        settings, names = d.env.observability, d.names
+        gold, progress = (quoted(names.catalog, d.env.app, t) for t in (GOLD, PIPELINE_PROGRESS))
         every = settings.sql_alerts_every_minutes
         schedule = AlertV2Schedule(quartz_cron_schedule=f"0 0/{every} * * * ?", timezone_id="UTC")
         tell = AlertV2EvaluationNotification(
@@ -64,8 +56,8 @@ class SqlAlerts(Construct):
             return AlertV2(
                 self,
                 name,
-                display_name=f"{prefix} {title}",
-                parent_path=folder,
+                display_name=f"{names.stem} {title}",
+                parent_path=names.workspace_root,
                 warehouse_id=warehouse_id,
                 query_text=sql,
                 evaluation=AlertV2Evaluation(
@@ -80,7 +72,7 @@ class SqlAlerts(Construct):
                 ),
                 schedule=schedule,
                 run_as=AlertV2RunAs(service_principal_name=run_as),
-                purge_on_delete=purge,  # a throwaway copy leaves nothing in the trash
+                purge_on_delete=d.azure.throwaway,  # a throwaway copy leaves no trash
             )
 
         self.gold_stale = alert(

@@ -22,13 +22,6 @@ azure:
 """
 
 
-def test_an_azure_environment_tells_somebody(tmp_path):
-    text = BASE.replace("observability: {alert_emails: [oncall@example.com]}\n", "")
-    text += "  key_vault: {secrets_expire_on: 2027-01-01}\n"
-    with pytest.raises(ConfigError, match="observability.alert_emails"):
-        parse_environment(write(tmp_path, text))
-
-
 def test_a_scheduled_runs_duration_warning_comes_before_its_timeout(tmp_path):
     text = BASE.replace(
         "[oncall@example.com]}", "[oncall@example.com], run_duration_seconds: 3600}"
@@ -50,15 +43,22 @@ def test_private_networking_needs_a_classic_warehouse(tmp_path):
         parse_environment(write(tmp_path, text))
 
 
-def test_secrets_need_an_expiry_date(tmp_path):
-    with pytest.raises(ConfigError, match="key_vault.secrets_expire_on"):
-        parse_environment(write(tmp_path, BASE))
+EXPIRING = "  key_vault: {secrets_expire_on: 2027-01-01}\n"
+TELLS = "observability: {alert_emails: [oncall@example.com]}\n"
+REMOTE_STATE = "  backend: {resource_group: rg-state, storage_account: ststate}\n"
 
 
-def test_an_environment_that_is_not_throwaway_needs_remote_state(tmp_path):
-    text = BASE.replace("  backend: {resource_group: rg-state, storage_account: ststate}\n", "")
-    text += "  key_vault: {secrets_expire_on: 2027-01-01}\n"
-    with pytest.raises(ConfigError, match="azure: backend: an environment that is not throwaway"):
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (BASE, "key_vault.secrets_expire_on"),
+        (BASE.replace(REMOTE_STATE, "") + EXPIRING, "azure: backend: an environment that is not"),
+        (BASE.replace(TELLS, "") + EXPIRING, "observability.alert_emails"),
+    ],
+    ids=["secrets-expire", "remote-state-unless-throwaway", "somebody-is-told"],
+)
+def test_an_azure_environment_needs(tmp_path, text, named):
+    with pytest.raises(ConfigError, match=named):
         parse_environment(write(tmp_path, text))
 
 

@@ -45,14 +45,19 @@ def test_same_seed_and_start_time_give_byte_identical_output():
     assert b"all 20,000 records delivered" in first.stderr
 
 
-def test_ctrl_c_stops_cleanly_with_a_summary():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "-t", "stdout", "--duration", "60", "--rate", "500"],
+def started(*args: str) -> subprocess.Popen:
+    """The simulator writing to stdout, unbuffered, so that a test sees every byte it wrote."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulator", "-t", "stdout", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        bufsize=0,  # unbuffered, so that communicate() below sees every byte after this line
+        bufsize=0,
     )
+
+
+def test_ctrl_c_stops_cleanly_with_a_summary():
+    process = started("--duration", "60", "--rate", "500")
     assert process.stdout.readline().startswith(b"{")  # running, its handler installed
     time.sleep(0.5)
     process.send_signal(signal.SIGINT)
@@ -64,12 +69,7 @@ def test_ctrl_c_stops_cleanly_with_a_summary():
 
 
 def test_a_reader_that_goes_away_is_reported_not_hidden():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "-t", "stdout", "--count", "1000000", "--rate", "0"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    process = started("--count", "1000000", "--rate", "0")
     process.stdout.readline()
     process.stdout.close()
     err = process.stderr.read()
