@@ -2,10 +2,11 @@
 
 Records behind are the topic's newest offsets minus the offsets the pipeline's last committed
 batch ended at (what Spark keeps in its checkpoint: Spark commits nothing to Kafka consumer
-groups). Seconds behind, while records wait, are the time since that batch was planned: it read
-everything the topic held then, so every waiting record came in since. Both are read live, so
-they grow while the pipeline is stopped, when no progress row is being written. The last hour
-comes from pipeline_progress.
+groups). Seconds behind, while records wait, are the time since that batch was planned: a batch
+takes everything waiting up to pipeline.max_offsets_per_trigger, so below that every waiting
+record came in since (draining a larger backlog, this understates the oldest record's age).
+Both are read live, so they grow while the pipeline is stopped, when no progress row is being
+written. The last hour comes from pipeline_progress.
 """
 
 from __future__ import annotations
