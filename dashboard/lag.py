@@ -12,6 +12,7 @@ written. The last hour comes from pipeline_progress.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -134,23 +135,26 @@ def measure(broker: Broker, locations: Locations, now: datetime, stalled_after: 
     return lag_now(newest, pipeline_position(locations, broker.topic), now, stalled_after)
 
 
+def _rows_since(progress: pa.Table, now: datetime, minutes: int) -> list[dict]:
+    since = pa.scalar(now - timedelta(minutes=minutes), progress["recorded_at"].type)
+    return progress.filter(pc.field("recorded_at") >= since).to_pylist()
+
+
 def history(progress: pa.Table, now: datetime, minutes: int = 60) -> list[dict]:
     """Per minute of the last hour: the most records and seconds behind any batch saw, records
     read, and rejects by reason. Only the Kafka-reading query counts toward records behind."""
-    since = pa.scalar(now - timedelta(minutes=minutes), progress["recorded_at"].type)
-    recent = progress.filter(pc.field("recorded_at") >= since)
     minutes_seen: dict[datetime, dict] = {}
-    for row in recent.to_pylist():
+    for row in _rows_since(progress, now, minutes):
         minute = row["recorded_at"].replace(second=0, microsecond=0, tzinfo=UTC)
         slot = minutes_seen.setdefault(
-            minute, {"records_in": 0, "records_behind": 0, "seconds_behind": 0.0, "rejects": {}}
+            minute,
+            {"records_in": 0, "records_behind": 0, "seconds_behind": 0.0, "rejects": Counter()},
         )
         if row["query"] in KAFKA_QUERIES:
             slot["records_in"] += row["records_in"] or 0
             slot["records_behind"] = max(slot["records_behind"], row["records_behind"] or 0)
         slot["seconds_behind"] = max(slot["seconds_behind"], row["event_time_lag_seconds"] or 0)
-        for reason, n in dict(row["rejects"] or {}).items():
-            slot["rejects"][reason] = slot["rejects"].get(reason, 0) + n
+        slot["rejects"].update(dict(row["rejects"] or {}))
     return [
         {
             "minute": minute.strftime("%Y-%m-%dT%H:%MZ"),
@@ -181,14 +185,12 @@ class Recent:
 
 
 def recent(progress: pa.Table, now: datetime, minutes: int = 15) -> Recent:
-    since = pa.scalar(now - timedelta(minutes=minutes), progress["recorded_at"].type)
-    rows = progress.filter(pc.field("recorded_at") >= since).to_pylist()
-    rejects: dict[str, int] = {}
+    rows = _rows_since(progress, now, minutes)
+    rejects: Counter[str] = Counter()
     for row in rows:
-        for reason, n in dict(row["rejects"] or {}).items():
-            rejects[reason] = rejects.get(reason, 0) + n
+        rejects.update(dict(row["rejects"] or {}))
     reading = [r for r in rows if r["query"] in KAFKA_QUERIES]
-    last = max((r["recorded_at"] for r in progress.to_pylist()), default=None)
+    last = pc.max(progress["recorded_at"]).as_py()
     return Recent(
         batches=len(reading),
         records=sum(r["records_in"] or 0 for r in reading),

@@ -190,8 +190,12 @@ class Lake:
         if self.stream is None:
             return None
         live = lag.measure(self.stream.broker, self.locations, now, self.stream.stalled_after)
-        rows = self.progress.cached("hour", progress_rows) if self.progress.refresh() else None
+        rows = self.progress_hour()
         return live.as_json() | {"history": lag.history(rows, now) if rows is not None else []}
+
+    def progress_hour(self) -> pa.Table | None:
+        """pipeline_progress's last hour, re-read only after a new commit; None before one."""
+        return self.progress.cached("hour", progress_rows) if self.progress.refresh() else None
 
     def _compute(self, keys: dict[str, tuple | None]) -> tuple[dict, datetime | None]:
         exists = {name: key is not None for name, key in keys.items()}

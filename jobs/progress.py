@@ -29,7 +29,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming import StreamingQuery, StreamingQueryListener
 
 from contract import tables
-from jobs import lake_tables
+from jobs import compaction, delta_io, lake_tables
 from jobs.exactly_once import BatchWrites
 from jobs.settings import StageSettings
 
@@ -263,16 +263,14 @@ class ProgressRecorder(StreamingQueryListener):
             # after each write costs too much there); this table likewise every N flushes. With
             # 0 (Databricks) the table's autoCompact property does it.
             if every and target.flushes % every == 0:
-                self._table(target).optimize().executeCompaction()
+                self._compact(target)
             if self._retention_due(target):
                 self._drop_old_rows(target)
         except Exception as exc:  # noqa: BLE001 - maintenance is tried again later
             print(f"pipeline_progress maintenance failed: {exc}".splitlines()[0], file=sys.stderr)
 
-    def _table(self, target: _Target):
-        from delta.tables import DeltaTable
-
-        return DeltaTable.forPath(self._spark, target.path)
+    def _compact(self, target: _Target) -> None:
+        compaction.compact(self._spark, target.settings.locations, tables.PIPELINE_PROGRESS)
 
     def _retention_due(self, target: _Target) -> bool:
         """Checked once an hour: is the oldest row a day past the retention? (Then rows go once
@@ -284,19 +282,19 @@ class ProgressRecorder(StreamingQueryListener):
         self._checked[target.path] = now
         from pyspark.sql import functions as F
 
-        frame = self._spark.read.format("delta").load(target.path)
-        oldest = frame.agg(F.min("recorded_at")).first()[0]
+        oldest = delta_io.read(self._spark, target.path).agg(F.min("recorded_at")).first()[0]
         return oldest is not None and _utc(oldest) < now - self._retention(target) - RETENTION_SLACK
 
     def _retention(self, target: _Target) -> timedelta:
         return timedelta(days=target.settings.env.observability.progress_retention_days)
 
     def _drop_old_rows(self, target: _Target) -> None:
+        from delta.tables import DeltaTable
         from pyspark.sql import functions as F
 
-        table = self._table(target)
+        table = DeltaTable.forPath(self._spark, target.path)
         table.delete(F.col("recorded_at") < F.lit(_now() - self._retention(target)))
-        table.optimize().executeCompaction()
+        self._compact(target)
         table.vacuum()
 
 

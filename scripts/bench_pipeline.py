@@ -103,9 +103,13 @@ def run_query(mode: str):
     return stages
 
 
+def kafka_query(mode: str) -> str:
+    """The query that reads Kafka: the pipeline's one, or bronze's."""
+    return pipeline.QUERY if mode == "pipeline" else bronze.STAGE
+
+
 def first_batch_done(settings: StageSettings, mode: str) -> bool:
-    query = pipeline.QUERY if mode == "pipeline" else bronze.STAGE
-    return Path(settings.locations.checkpoint(query), "commits", "0").exists()
+    return Path(settings.locations.checkpoint(kafka_query(mode)), "commits", "0").exists()
 
 
 def backlog(
@@ -209,7 +213,7 @@ def freshness(
 
 def batch_seconds(where: Locations, mode: str) -> dict:
     """p50 and p95 of the Kafka-reading query's micro-batch durations, from pipeline_progress."""
-    query = pipeline.QUERY if mode == "pipeline" else bronze.STAGE
+    query = kafka_query(mode)
     rows = lake.read(where, tables.PIPELINE_PROGRESS, ["query", "batch_duration_ms"])
     found = sorted(r["batch_duration_ms"] / 1000 for r in rows.to_pylist() if r["query"] == query)
     if not found:

@@ -15,7 +15,6 @@ from rich.table import Table
 
 from dashboard import lag
 from dashboard.__main__ import lake_of
-from dashboard.lake import progress_rows
 from environments import ConfigError
 from scripts.broker import broker_for
 
@@ -47,7 +46,7 @@ def main(
         + (f", topic {topic!r} holds {sizes.get(topic, 0):,} records" if up else "")
     )
     live = lake.lag(now)
-    progress = lake.progress.cached("hour", progress_rows) if lake.progress.refresh() else None
+    progress = lake.progress_hour()
     summary = lag.recent(progress, now, RECENT_MINUTES) if progress is not None else None
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
