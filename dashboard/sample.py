@@ -6,7 +6,6 @@ from what the pipeline writes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -16,38 +15,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from contract import events
+from contract.arrow import arrow_schema
 from contract.catalog import PRODUCTS
 from contract.geography import STATES
-from contract.tables import GOLD, GOLD_PARTITION, QUARANTINE, TABLES, Column
-
-_SIMPLE_TYPES: dict[str, pa.DataType] = {
-    "STRING": pa.string(),
-    "BIGINT": pa.int64(),
-    "INT": pa.int32(),
-    "DOUBLE": pa.float64(),
-    "BOOLEAN": pa.bool_(),
-    "BINARY": pa.binary(),
-    "DATE": pa.date32(),
-    # Delta stores timestamps as UTC microseconds; delta-rs wants them zone-aware.
-    "TIMESTAMP": pa.timestamp("us", tz="UTC"),
-}
-_DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
-
-
-def arrow_schema(columns: Iterable[Column]) -> pa.Schema:
-    """The Arrow schema of a contract table's columns (`contract.tables.TABLES[...]`)."""
-    fields = []
-    for column in columns:
-        name, spark_type = column.name, column.type.upper()
-        if match := _DECIMAL.fullmatch(spark_type):
-            arrow_type = pa.decimal128(int(match[1]), int(match[2]))
-        elif spark_type in _SIMPLE_TYPES:
-            arrow_type = _SIMPLE_TYPES[spark_type]
-        else:
-            raise ValueError(f"column {name}: no Arrow type for Spark type {spark_type}")
-        fields.append(pa.field(name, arrow_type))
-    return pa.schema(fields)
-
+from contract.tables import GOLD, GOLD_PARTITION, QUARANTINE, TABLES
 
 GOLD_SCHEMA = arrow_schema(TABLES[GOLD].columns)
 QUARANTINE_SCHEMA = arrow_schema(TABLES[QUARANTINE].columns)

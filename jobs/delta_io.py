@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -14,6 +16,21 @@ def side_by_side(action, names) -> None:
     driver while another one computes. The first failure is raised."""
     with ThreadPoolExecutor(max_workers=3) as pool:
         list(pool.map(action, names))
+
+
+@contextmanager
+def alongside(action: Callable[[], None]) -> Iterator[None]:
+    """Run `action` in a thread of its own while the body runs: most of a Delta command's time
+    is the driver planning and committing, which leaves the two cores to the other. Both are
+    finished before the block is left; the body's failure is raised first, then the action's."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        done = pool.submit(action)
+        try:
+            yield
+        except BaseException:
+            wait([done])
+            raise
+        done.result()
 
 
 def read(spark: SparkSession, path: str) -> DataFrame:
@@ -43,8 +60,3 @@ def literal_row(spark: SparkSession, table: tables.Table, values: tuple) -> Data
             for column, v in zip(table.columns, values, strict=True)
         )
     )
-
-
-def append(df: DataFrame, path: str) -> None:
-    """A plain append: only for writes whose replay is ruled out another way."""
-    df.write.format("delta").mode("append").save(path)

@@ -359,15 +359,17 @@ def _tail(name: str) -> Column:
 def _before(column: str, instant: datetime | None) -> Column:
     """`column < instant`, false without an instant.
 
-    The instant is compared as a decimal number of microseconds: code generation writes a
-    timestamp literal into the generated Java, so a watermark that moves every micro-batch
-    would recompile the whole parse stage every batch; a decimal literal is passed in by
-    reference and the compiled code is reused.
+    Code generation writes a timestamp or long literal into the generated Java, so a watermark
+    that moves every micro-batch would recompile the whole parse stage every batch (6,000
+    lines: Janino, then the JIT, each time). The instant is compared as a decimal number of
+    microseconds instead, which the generated code receives by reference. The cast is to
+    DECIMAL(19,0): it holds every long, but is narrower than Spark's own decimal for a long, so
+    the optimizer cannot turn the comparison back into a long literal (it does for (20,0)).
     """
     if instant is None:
         return F.lit(False)
     micros = (instant.astimezone(UTC) - _EPOCH) // timedelta(microseconds=1)
-    return F.unix_micros(F.col(column)) < F.lit(Decimal(micros))
+    return F.unix_micros(F.col(column)).cast("decimal(19,0)") < F.lit(Decimal(micros))
 
 
 def classify(parsed: DataFrame, accepted_keys: DataFrame, watermark: datetime | None) -> DataFrame:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 
 from contract import tables
+from jobs import delta_io
 from jobs.exactly_once import ExactlyOnce
 from jobs.settings import StageSettings
 from jobs.transforms.bronze import to_bronze
@@ -22,8 +24,10 @@ class BronzeBatchWriter:
     """foreachBatch body: a batch of Kafka records appended to bronze.
 
     `query` is the streaming query that calls the writer (its checkpoint names the writes);
-    `downstream`, when given, receives the batch's bronze rows once they are committed. They
-    are cached for it, so that it does not fetch them from Kafka a second time.
+    `downstream`, when given, receives the batch's bronze rows while they are appended (the
+    batch fails unless both succeed). They are cached for both, so that Kafka is read once.
+    A replay after a crash in between is safe: each table's writes are tagged with the
+    batch, and the writer that had committed skips its own.
     """
 
     settings: StageSettings
@@ -39,8 +43,11 @@ class BronzeBatchWriter:
             rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
         try:
             with self._writes.batch(batch_id) as writes:
-                writes.append(rows, self.settings.locations.table(tables.BRONZE))
-            if self.downstream is not None:
-                self.downstream(rows, batch_id)
+                append = partial(writes.append, rows, self.settings.locations.table(tables.BRONZE))
+                if self.downstream is None:
+                    append()
+                else:
+                    with delta_io.alongside(append):
+                        self.downstream(rows, batch_id)
         finally:
             rows.unpersist()

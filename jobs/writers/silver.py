@@ -4,8 +4,10 @@ reason, repeats counted, then the batch's audit row."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -65,22 +67,26 @@ class SilverBatchWriter:
             self._last_done, self._max_event_time = last["batch_id"], last["max_event_time"]
 
     def _accepted_keys(
-        self, parsed: DataFrame, watermark: datetime | None, batch_id: int, small: bool
-    ) -> DataFrame:
+        self, parsed: DataFrame, watermark: datetime | None, replay: bool, batch_id: int,
+        small: bool,
+    ) -> DataFrame:  # fmt: skip
         """Order ids already in silver that a record of this batch could repeat.
 
         On-time events are at or after the watermark, and an earlier copy lies at most one
-        lateness horizon before them: older silver files are skipped by their statistics.
+        lateness horizon before them: older silver files are skipped by their statistics. The
+        horizon starts at the minute it falls in, so that the scan's generated code (which
+        holds the bound as a literal) changes once a minute, not every batch.
         A replayed batch's own rows, if it committed them before the crash, do not count.
         For a small batch, silver is searched for the batch's own ids only (a broadcast
         semi-join): after minutes of continuous running the horizon holds over a million ids,
         and joining them all costs about a second a batch.
         """
-        accepted = delta_io.read(parsed.sparkSession, self.path(tables.SILVER)).where(
-            F.col("batch_id") != batch_id
-        )
+        accepted = delta_io.read(parsed.sparkSession, self.path(tables.SILVER))
+        if replay:
+            accepted = accepted.where(F.col("batch_id") != batch_id)
         if watermark is not None:
-            accepted = accepted.where(F.col("event_time") >= F.lit(watermark - self.lateness))
+            horizon = (watermark - self.lateness).replace(second=0, microsecond=0)
+            accepted = accepted.where(F.col("event_time") >= F.lit(horizon))
         if small:
             ids = F.broadcast(parsed.select("order_id").where(F.col("order_id").isNotNull()))
             accepted = accepted.join(ids, "order_id", "left_semi")
@@ -115,12 +121,10 @@ class SilverBatchWriter:
             # parse's generated code is the same each batch and compiled only once.
             parsed = parse_orders(batch)
             small = watermark is not None and batch.count() <= SMALL_BATCH
-            accepted_keys = self._accepted_keys(parsed, watermark, batch_id, small)
+            accepted_keys = self._accepted_keys(parsed, watermark, writes.checked, batch_id, small)
             outcome = classify(parsed, accepted_keys, watermark).localCheckpoint()
             try:
-                accepted = self._write(outcome, batch_id, watermark, writes)
-                if self.downstream is not None:
-                    self.downstream(accepted, batch_id)
+                self._write(outcome, batch_id, watermark, writes)
             finally:
                 delta_io.release(outcome)
 
@@ -130,8 +134,12 @@ class SilverBatchWriter:
         batch_id: int,
         watermark: datetime | None,
         writes: BatchWrites,
-    ) -> DataFrame:
-        """The three tables, then the audit row; returns the batch's silver rows."""
+    ) -> None:
+        """The three tables, then the audit row; meanwhile `downstream` takes the silver rows.
+
+        Downstream does not wait for silver's commits: should either fail, the batch is
+        retried, and each write already committed (tagged with the batch) is skipped.
+        """
         spark = outcome.sparkSession
         summary = (
             outcome.groupBy("outcome", "reason")
@@ -162,11 +170,6 @@ class SilverBatchWriter:
             DUPLICATE: (tables.DUPLICATES, "detected_at"),
             SILVER: (tables.SILVER, "processed_at"),
         }
-        delta_io.side_by_side(
-            lambda kind: writes.append(selected(kind, *targets[kind]), self.path(targets[kind][0])),
-            [kind for kind in targets if rows(kind)],
-        )
-
         running_max = max(filter(None, (self._max_event_time, batch_max)), default=None)
         audit = delta_io.literal_row(
             spark,
@@ -183,13 +186,25 @@ class SilverBatchWriter:
                 now,
             ),
         )
-        # The row is the batch's completion mark: a batch whose row exists is skipped before
-        # anything is written, so this write needs no tag of its own.
-        delta_io.append(audit, self.path(tables.SILVER_BATCHES))
+        accepted = selected(SILVER, *targets[SILVER])
+        passed_on = (
+            delta_io.alongside(partial(self.downstream, accepted, batch_id))
+            if self.downstream is not None
+            else nullcontext()
+        )
+        with passed_on:
+            delta_io.side_by_side(
+                lambda kind: writes.append(
+                    selected(kind, *targets[kind]), self.path(targets[kind][0])
+                ),
+                [kind for kind in targets if rows(kind)],
+            )
+            # The row is the batch's completion mark, so it goes last: a batch whose row
+            # exists is skipped before anything is written.
+            writes.append(audit, self.path(tables.SILVER_BATCHES))
         self._last_done, self._max_event_time = batch_id, running_max
         rejects = {reason: n for (kind, reason), n in counts.items() if kind == QUARANTINE}
         progress.note(self.query, batch_id, progress.SilverNote(running_max, watermark, rejects))
-        return selected(SILVER, *targets[SILVER])
 
 
 SILVER_TABLES = (

@@ -248,3 +248,30 @@ def test_every_record_gets_exactly_one_outcome(spark):
     classified = classify(parsed, spark.createDataFrame([], "order_id string"), None)
     assert classified.count() == len(payloads)
     assert classified.select("offset").distinct().count() == len(payloads)
+
+
+def compiled_classes(spark) -> int:
+    """How many classes Spark's code generation has compiled in this JVM so far."""
+    metrics = spark._jvm.org.apache.spark.metrics.source.CodegenMetrics
+    return metrics.METRIC_COMPILATION_TIME().getCount()
+
+
+def test_a_moving_watermark_compiles_no_new_code(spark):
+    """Each micro-batch has a new watermark; the parse stage (thousands of lines of Java) must
+    not be compiled again for it, by Janino and then by the JIT."""
+    parsed = parse_orders(bronze(spark, [encode(order()), encode(order()), b"{"]))
+    none_accepted = spark.createDataFrame([], "order_id string")
+
+    def classified(watermark: datetime) -> list:
+        return classify(parsed, none_accepted, watermark).select("outcome", "reason").collect()
+
+    first = classified(datetime(2026, 11, 27, 9, 55))
+    before = compiled_classes(spark)
+    later = classified(datetime(2026, 11, 27, 10, 0, 0, 500_000))
+    assert compiled_classes(spark) == before
+    # The comparison still works: the first watermark passes both orders, the later one
+    # (after their 10:00:00.123) makes them late.
+    assert sorted(r["reason"] or "" for r in first) == ["", "", Reason.NOT_JSON.value]
+    assert sorted(r["reason"] for r in later) == sorted(
+        [Reason.LATE.value, Reason.LATE.value, Reason.NOT_JSON.value]
+    )

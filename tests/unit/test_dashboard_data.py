@@ -13,6 +13,7 @@ from deltalake import DeltaTable
 from typer.testing import CliRunner
 
 import dashboard
+from contract.arrow import arrow_schema
 from contract.geography import STATES
 from contract.tables import GOLD, GOLD_KEY, QUARANTINE, TABLES, Column
 from dashboard import __main__ as cli
@@ -20,7 +21,6 @@ from dashboard import summary
 from dashboard.lake import Lake
 from dashboard.sample import (
     GOLD_SCHEMA,
-    arrow_schema,
     gold_rows,
     quarantine_rows,
     write_gold,
