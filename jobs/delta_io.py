@@ -51,12 +51,13 @@ def release(checkpointed: DataFrame) -> None:
 
 
 def literal_row(spark: SparkSession, table: tables.Table, values: tuple) -> DataFrame:
-    """One row built on the JVM side: createDataFrame from Python rows runs a Python task."""
-    from pyspark.sql import functions as F
+    """One row built on the JVM side (createDataFrame from Python rows runs a Python task),
+    with code that is the same whatever the values."""
+    from jobs.transforms.per_batch import per_batch
 
     return spark.range(1).select(
         *(
-            F.lit(v).cast(column.type).alias(column.name)
+            per_batch(v, column.type).alias(column.name)
             for column, v in zip(table.columns, values, strict=True)
         )
     )

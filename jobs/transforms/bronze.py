@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from jobs.transforms.per_batch import per_batch
 
-def to_bronze(kafka_records: DataFrame) -> DataFrame:
+
+def to_bronze(kafka_records: DataFrame, ingested_at: datetime) -> DataFrame:
     return kafka_records.select(
         F.col("key"),
         F.col("value").alias("payload"),
@@ -14,5 +18,5 @@ def to_bronze(kafka_records: DataFrame) -> DataFrame:
         F.col("partition"),
         F.col("offset"),
         F.col("timestamp").alias("kafka_timestamp"),
-        F.current_timestamp().alias("ingested_at"),
+        per_batch(ingested_at, "timestamp").alias("ingested_at"),
     )

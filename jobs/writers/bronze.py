@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 
 from pyspark import StorageLevel
@@ -38,7 +39,7 @@ class BronzeBatchWriter:
         self._writes = ExactlyOnce(NAME, self.settings.locations.checkpoint(self.query))
 
     def __call__(self, records: DataFrame, batch_id: int) -> None:
-        rows = to_bronze(records)
+        rows = to_bronze(records, datetime.now(UTC))
         if self.downstream is not None:
             rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
         try:

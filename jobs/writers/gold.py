@@ -7,6 +7,7 @@ adds to the window it belongs to.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -16,6 +17,7 @@ from jobs import delta_io
 from jobs.exactly_once import ExactlyOnce
 from jobs.settings import StageSettings
 from jobs.transforms.gold import average_order_value, minute_totals
+from jobs.transforms.per_batch import per_batch
 
 # The writer's name in its commits' tags (with the checkpoint of the query that calls it).
 NAME = "gold"
@@ -58,7 +60,7 @@ class GoldBatchWriter:
             # that code is then the same each batch and compiled once.
             increments = (
                 minute_totals(batch)
-                .withColumn("updated_at", F.current_timestamp())
+                .withColumn("updated_at", per_batch(datetime.now(UTC), "timestamp"))
                 .localCheckpoint()
             )
             try:

@@ -18,6 +18,7 @@ from jobs import delta_io, progress
 from jobs.exactly_once import BatchWrites, ExactlyOnce
 from jobs.settings import StageSettings
 from jobs.storage import only_created
+from jobs.transforms.per_batch import per_batch
 from jobs.transforms.silver import DUPLICATE, QUARANTINE, SILVER, classify, parse_orders
 
 # The writer's name in its commits' tags (with the checkpoint of the query that calls it).
@@ -161,7 +162,7 @@ class SilverBatchWriter:
 
         def selected(kind: str, table: str, stamp: str) -> DataFrame:
             chosen = outcome.where(F.col("outcome") == kind).withColumns(
-                {"batch_id": F.lit(batch_id).cast("bigint"), stamp: F.lit(now)}
+                {"batch_id": per_batch(batch_id, "bigint"), stamp: per_batch(now, "timestamp")}
             )
             return chosen.select(*tables.TABLES[table].column_names)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from contract.rejects import Reason
 from jobs.transforms.silver import DUPLICATE, QUARANTINE, SILVER, classify, parse_orders
+from tests.spark.codegen import compiled_classes
 
 INGESTED = datetime(2026, 11, 27, 10, 0, 5)
 BRONZE = (
@@ -248,12 +249,6 @@ def test_every_record_gets_exactly_one_outcome(spark):
     classified = classify(parsed, spark.createDataFrame([], "order_id string"), None)
     assert classified.count() == len(payloads)
     assert classified.select("offset").distinct().count() == len(payloads)
-
-
-def compiled_classes(spark) -> int:
-    """How many classes Spark's code generation has compiled in this JVM so far."""
-    metrics = spark._jvm.org.apache.spark.metrics.source.CodegenMetrics
-    return metrics.METRIC_COMPILATION_TIME().getCount()
 
 
 def test_a_moving_watermark_compiles_no_new_code(spark):
