@@ -147,7 +147,7 @@ def test_the_ceiling_holds_when_the_kafka_timestamp_is_as_far_off_as_the_event(s
 def test_a_closing_brace_inside_a_string_or_whitespace_after_the_object_is_fine(spark):
     payloads = [
         encode(order(timestamp="2026-11-27T15:30:00+0530")),  # an offset without a colon
-        encode(order(product="Café Table")),  # not ASCII: bytes and characters differ
+        json.dumps(order(product="Café Table"), ensure_ascii=False).encode(),  # bytes != chars
         encode(order(customer_id="cust-}42")),
         encode(order()) + b"  \n",
         encode(order(customer_id="a} b")) + b"\t",
@@ -164,6 +164,16 @@ def test_text_after_the_object_is_named_in_the_detail(spark):
     assert (
         row["detail"] == f"more than one JSON value; the record ends with: {payload[-40:].decode()}"
     )
+
+
+def test_text_after_an_object_with_multi_byte_characters_is_found(spark):
+    whole = json.dumps(order(product="Café Table"), ensure_ascii=False).encode()
+    parsed = parse_orders(bronze(spark, [whole + b"}", whole + b" \xc3\xa9", whole]))
+    assert [r["reason"] for r in parsed.collect()] == [
+        Reason.NOT_JSON.value,
+        Reason.NOT_JSON.value,
+        None,
+    ]
 
 
 def test_valid_order_is_typed_and_normalized(spark):
