@@ -1,6 +1,9 @@
-"""Bin-packing the small files streaming appends leave behind."""
+"""Bin-packing the small files streaming appends leave behind, beside the micro-batches."""
 
 from __future__ import annotations
+
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from pyspark.sql import SparkSession
 
@@ -16,3 +19,51 @@ def compact(spark: SparkSession, where: Locations, *names: str) -> None:
         lambda name: DeltaTable.forPath(spark, where.table(name)).optimize().executeCompaction(),
         names,
     )
+
+
+class Compactor:
+    """Compacts one query's tables in a thread of its own, one run at a time.
+
+    A micro-batch never waits for it: run inside the batch, a compaction stalled the batch
+    it followed by several seconds. Delta commits a compaction beside appends (it only
+    rearranges files, dataChange=false). A request while a run is under way is dropped: the
+    next one comes N batches later. A failed run is said on stderr and the files stay as
+    they were, so nothing is lost; the next request tries again.
+    """
+
+    def __init__(self, spark: SparkSession, where: Locations, names: tuple[str, ...]) -> None:
+        self._spark, self._where, self._names = spark, where, names
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compaction")
+        self._running: Future | None = None
+
+    def request(self) -> None:
+        if self._running is None or self._running.done():
+            self._running = self._pool.submit(self._run)
+
+    def _run(self) -> None:
+        try:
+            compact(self._spark, self._where, *self._names)
+        except Exception as exc:  # noqa: BLE001 - a compaction is retried, never fatal
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            print(f"compaction of {', '.join(self._names)} failed, tried again later: {first}",
+                  file=sys.stderr)  # fmt: skip
+
+    def settle(self) -> None:
+        """Wait for the run under way, so that a process ending does not cut it off."""
+        if self._running is not None:
+            wait([self._running])
+
+
+_COMPACTORS: dict[str, Compactor] = {}
+
+
+def compactor(spark: SparkSession, query: str, where: Locations, names: tuple[str, ...]):
+    """The query's compactor (a restarted query in the same process gets a new one)."""
+    _COMPACTORS[query] = found = Compactor(spark, where, names)
+    return found
+
+
+def settle(query: str) -> None:
+    found = _COMPACTORS.get(query)
+    if found is not None:
+        found.settle()

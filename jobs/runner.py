@@ -48,16 +48,19 @@ def start_foreach_batch(
     """A query that writes each micro-batch itself, checkpointed under its own name.
 
     With pipeline.compact_every_batches = N, the tables the writer `appended` to are compacted
-    after every N-th batch (a replayed batch compacts again: harmless, the data is unchanged).
-    Every batch's progress report goes to pipeline_progress (jobs.progress).
+    after every N-th batch, beside the next batches (jobs.compaction.Compactor; a replayed
+    batch asks again: harmless, the data is unchanged). Every batch's progress report goes to
+    pipeline_progress (jobs.progress).
     """
     every = settings.pipeline.compact_every_batches
     attempted = bounded(batch_writer, query, settings.pipeline.batch_attempts)
+    spark = source.sparkSession
+    compactor = compaction.compactor(spark, query, settings.locations, appended)
 
     def write(batch: DataFrame, batch_id: int) -> None:
         attempted(batch, batch_id)
         if every and (batch_id + 1) % every == 0:
-            compaction.compact(batch.sparkSession, settings.locations, *appended)
+            compactor.request()
 
     checkpoint = settings.locations.checkpoint(query)
     writer = (
@@ -65,7 +68,6 @@ def start_foreach_batch(
         .foreachBatch(write)
         .option("checkpointLocation", checkpoint)
     )
-    spark = source.sparkSession
     discard_incomplete_checkpoint_files(spark, checkpoint)
     progress.recorder(spark).watch(query, settings)
     return with_trigger(writer, settings).start()
@@ -121,7 +123,8 @@ def await_all(queries: list[StreamingQuery], stop: threading.Event | None = None
     """Wait until every query ends, or until `stop` is set (then stop them cleanly).
 
     A failed query raises here, so the process exits non-zero and the scheduler retries it;
-    either way, the ended queries' last progress rows are written first.
+    either way, the ended queries' compactions finish and their last progress rows are
+    written first.
     """
     stop = stop or threading.Event()
     try:
@@ -134,6 +137,7 @@ def await_all(queries: list[StreamingQuery], stop: threading.Event | None = None
     finally:
         for q in queries:
             if not q.isActive:
+                compaction.settle(q.name)
                 progress.settle(q)
     _raise_failed(queries)
 

@@ -57,6 +57,10 @@ def local_conf(env: Environment) -> dict[str, str]:
         # Delta reads its log with 50 tasks by default: pure overhead on two cores.
         "spark.databricks.delta.snapshotPartitions": "2",
         "spark.databricks.delta.optimizeWrite.enabled": "false",
+        # A log checkpoint every 100 commits, not 10: every table commits once a micro-batch,
+        # so all of them wrote one in the same batch, a 2-3 s stall every tenth batch. The
+        # longer log between checkpoints did not slow the batches between (measured).
+        "spark.databricks.delta.properties.defaults.checkpointInterval": "100",
         # Parquet's dictionary encoder only spends CPU on columns whose values are all distinct.
         **{
             f"spark.hadoop.parquet.enable.dictionary#{column}": "false"

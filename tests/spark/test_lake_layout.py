@@ -33,6 +33,9 @@ def test_tables_are_created_as_the_contract_says_and_accepted_when_jobs_start_ag
         assert [f.name for f in table.schema().fields] == layout.column_names
         assert table.metadata().partition_columns == list(layout.partitioned_by)
         assert layout.properties.items() <= table.metadata().configuration.items(), name
+        # Locally, a log checkpoint every 100 commits (jobs.session), not in the same batch
+        # for every table every tenth one.
+        assert table.metadata().configuration["delta.checkpointInterval"] == "100", name
     versions = {name: table.version() for name, table in created.items()}
     lake_tables.ensure_tables(spark, where, *tables.ALL_TABLES)
     assert {name: DeltaTable(where.table(name)).version() for name in versions} == versions
