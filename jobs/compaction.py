@@ -22,30 +22,34 @@ def compact(spark: SparkSession, where: Locations, *names: str) -> None:
 
 
 class Compactor:
-    """Compacts one query's tables in a thread of its own, one run at a time.
+    """Compacts one query's tables in a thread of its own, one table a run, in turn.
 
-    A micro-batch never waits for it: run inside the batch, a compaction stalled the batch
-    it followed by several seconds. Delta commits a compaction beside appends (it only
-    rearranges files, dataChange=false). A request while a run is under way is dropped: the
-    next one comes N batches later. A failed run is said on stderr and the files stay as
-    they were, so nothing is lost; the next request tries again.
+    A micro-batch never waits for it: run inside the batch, compacting all the tables stalled
+    the batch it followed by several seconds, and run beside it, slowed that batch as much.
+    One table at a time spreads the same work over the batches. Delta commits a compaction
+    beside appends (it only rearranges files, dataChange=false). A request while a run is
+    under way is dropped. A failed run is said on stderr and the files stay as they were,
+    so nothing is lost; the table is tried again on its next turn.
     """
 
     def __init__(self, spark: SparkSession, where: Locations, names: tuple[str, ...]) -> None:
         self._spark, self._where, self._names = spark, where, names
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="compaction")
         self._running: Future | None = None
+        self._turns = 0
 
     def request(self) -> None:
         if self._running is None or self._running.done():
-            self._running = self._pool.submit(self._run)
+            name = self._names[self._turns % len(self._names)]
+            self._turns += 1
+            self._running = self._pool.submit(self._run, name)
 
-    def _run(self) -> None:
+    def _run(self, name: str) -> None:
         try:
-            compact(self._spark, self._where, *self._names)
+            compact(self._spark, self._where, name)
         except Exception as exc:  # noqa: BLE001 - a compaction is retried, never fatal
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            print(f"compaction of {', '.join(self._names)} failed, tried again later: {first}",
+            print(f"compaction of {name} failed, tried again on its next turn: {first}",
                   file=sys.stderr)  # fmt: skip
 
     def settle(self) -> None:

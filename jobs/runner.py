@@ -47,12 +47,13 @@ def start_foreach_batch(
 ) -> StreamingQuery:
     """A query that writes each micro-batch itself, checkpointed under its own name.
 
-    With pipeline.compact_every_batches = N, the tables the writer `appended` to are compacted
-    after every N-th batch, beside the next batches (jobs.compaction.Compactor; a replayed
-    batch asks again: harmless, the data is unchanged). Every batch's progress report goes to
-    pipeline_progress (jobs.progress).
+    With pipeline.compact_every_batches = N, each table the writer `appended` to is compacted
+    every N batches, one table at a time, beside the batches (jobs.compaction.Compactor; a
+    replayed batch asks again: harmless, the data is unchanged). Every batch's progress
+    report goes to pipeline_progress (jobs.progress).
     """
     every = settings.pipeline.compact_every_batches
+    every = max(1, every // len(appended)) if every and appended else 0
     attempted = bounded(batch_writer, query, settings.pipeline.batch_attempts)
     spark = source.sparkSession
     compactor = compaction.compactor(spark, query, settings.locations, appended)

@@ -36,4 +36,5 @@ def test_a_failed_compaction_is_said_and_stops_nothing(spark, tmp_path, capsys):
     compactor = Compactor(spark, where, (tables.BRONZE,))  # no table there yet
     compactor.request()
     compactor.settle()
-    assert f"compaction of {tables.BRONZE} failed, tried again later:" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert f"compaction of {tables.BRONZE} failed, tried again on its next turn:" in said
