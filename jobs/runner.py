@@ -48,19 +48,21 @@ def start_foreach_batch(
     """A query that writes each micro-batch itself, checkpointed under its own name.
 
     With pipeline.compact_every_batches = N, each table the writer `appended` to is compacted
-    every N batches, one table at a time, beside the batches (jobs.compaction.Compactor; a
-    replayed batch asks again: harmless, the data is unchanged). Every batch's progress
-    report goes to pipeline_progress (jobs.progress).
+    every N batches from the N-th on, one table at a time, beside the batches
+    (jobs.compaction.Compactor; a replayed batch asks again: harmless, the data is unchanged).
+    Every batch's progress report goes to pipeline_progress (jobs.progress).
     """
     every = settings.pipeline.compact_every_batches
-    every = max(1, every // len(appended)) if every and appended else 0
+    stride = max(1, every // len(appended)) if every and appended else 0
     attempted = bounded(batch_writer, query, settings.pipeline.batch_attempts)
     spark = source.sparkSession
     compactor = compaction.compactor(spark, query, settings.locations, appended)
 
     def write(batch: DataFrame, batch_id: int) -> None:
         attempted(batch, batch_id)
-        if every and (batch_id + 1) % every == 0:
+        # Each table's turn comes every `every` batches; the first after `every` batches, when
+        # there is something to compact.
+        if stride and batch_id + 1 >= every and (batch_id + 1) % stride == 0:
             compactor.request()
 
     checkpoint = settings.locations.checkpoint(query)
