@@ -9,6 +9,7 @@ from pyspark.sql import SparkSession
 
 from contract.tables import Locations
 from jobs.delta_io import side_by_side
+from jobs.errors import first_line
 
 
 def compact(spark: SparkSession, where: Locations, *names: str) -> None:
@@ -48,9 +49,8 @@ class Compactor:
         try:
             compact(self._spark, self._where, name)
         except Exception as exc:  # noqa: BLE001 - a compaction is retried, never fatal
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            print(f"compaction of {name} failed, tried again on its next turn: {first}",
-                  file=sys.stderr)  # fmt: skip
+            print(f"compaction of {name} failed, tried again on its next turn: "
+                  f"{first_line(exc)}", file=sys.stderr)  # fmt: skip
 
     def settle(self) -> None:
         """Wait for the run under way, so that a process ending does not cut it off."""

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pyspark.sql import DataFrame, SparkSession
 
 from contract import tables
+from jobs.transforms.per_batch import per_batch
 
 
 def side_by_side(action, names) -> None:
@@ -53,8 +54,6 @@ def release(checkpointed: DataFrame) -> None:
 def literal_row(spark: SparkSession, table: tables.Table, values: tuple) -> DataFrame:
     """One row built on the JVM side (createDataFrame from Python rows runs a Python task),
     with code that is the same whatever the values."""
-    from jobs.transforms.per_batch import per_batch
-
     return spark.range(1).select(
         *(
             per_batch(v, column.type).alias(column.name)

@@ -32,6 +32,7 @@ from pyspark.sql.streaming import StreamingQuery, StreamingQueryListener
 from contract import tables
 from contract.arrow import arrow_schema
 from jobs import compaction, delta_io, lake_tables
+from jobs.errors import first_line
 from jobs.exactly_once import BatchWrites
 from jobs.settings import StageSettings
 
@@ -245,9 +246,8 @@ class ProgressRecorder(StreamingQueryListener):
             writes.append(frame, target.path)
         except Exception as exc:  # noqa: BLE001 - recording must never stop the pipeline
             target.failed = True
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
             print(
-                f"{name}: pipeline_progress not written, kept for the next try: {first}",
+                f"{name}: pipeline_progress not written, kept for the next try: {first_line(exc)}",
                 file=sys.stderr,
             )
             return False

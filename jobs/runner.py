@@ -16,6 +16,7 @@ from pyspark.sql.streaming import DataStreamWriter, StreamingQuery
 from contract.tables import PIPELINE_QUERY, STAGE_QUERIES
 from environments import ConfigError
 from jobs import compaction, progress
+from jobs.errors import first_line
 from jobs.settings import StageSettings
 from jobs.storage import discard_incomplete_checkpoint_files, exists
 
@@ -97,7 +98,7 @@ def bounded(
                 if attempt == attempts:
                     raise BatchFailed(
                         f"batch {batch_id} of query {query} failed {attempts} times; its "
-                        f"records: {batch_offsets(batch)}; last error: {_first_line(exc)}"
+                        f"records: {batch_offsets(batch)}; last error: {first_line(exc, 500)}"
                     ) from exc
                 pause(attempt)
 
@@ -115,11 +116,6 @@ def batch_offsets(batch: DataFrame) -> str:
         .collect()
     )
     return ", ".join(f"{r.topic}/{r.partition} offsets {r.first}-{r.last}" for r in ranges)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:500]
 
 
 def await_all(queries: list[StreamingQuery], stop: threading.Event | None = None) -> None:

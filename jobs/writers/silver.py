@@ -161,10 +161,10 @@ class SilverBatchWriter:
         now = datetime.now(UTC)
 
         def selected(kind: str, table: str, stamp: str) -> DataFrame:
-            chosen = outcome.where(F.col("outcome") == kind).withColumns(
+            picked = outcome.where(F.col("outcome") == kind).withColumns(
                 {"batch_id": per_batch(batch_id, "bigint"), stamp: per_batch(now, "timestamp")}
             )
-            return chosen.select(*tables.TABLES[table].column_names)
+            return picked.select(*tables.TABLES[table].column_names)
 
         targets = {
             QUARANTINE: (tables.QUARANTINE, "quarantined_at"),
@@ -187,17 +187,15 @@ class SilverBatchWriter:
                 now,
             ),
         )
-        accepted = selected(SILVER, *targets[SILVER])
+        chosen = {kind: selected(kind, *target) for kind, target in targets.items()}
         passed_on = (
-            delta_io.alongside(partial(self.downstream, accepted, batch_id))
+            delta_io.alongside(partial(self.downstream, chosen[SILVER], batch_id))
             if self.downstream is not None
             else nullcontext()
         )
         with passed_on:
             delta_io.side_by_side(
-                lambda kind: writes.append(
-                    selected(kind, *targets[kind]), self.path(targets[kind][0])
-                ),
+                lambda kind: writes.append(chosen[kind], self.path(targets[kind][0])),
                 [kind for kind in targets if rows(kind)],
             )
             # The row is the batch's completion mark, so it goes last: a batch whose row
