@@ -13,7 +13,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from contract import tables
-from jobs import delta_io
+from jobs import compaction, delta_io
 from jobs.exactly_once import ExactlyOnce
 from jobs.settings import StageSettings
 from jobs.transforms.gold import average_order_value, minute_totals
@@ -44,6 +44,9 @@ class GoldBatchWriter:
     """foreachBatch body: a batch of new silver rows merged into their windows.
 
     `query` is the streaming query that calls the writer (its checkpoint names the writes).
+    Each MERGE leaves a small file and a deletion vector (contract.tables: gold is updated in
+    place), so with pipeline.compact_every_batches = N the writer compacts gold every N
+    batches, after its MERGE: a compaction beside a MERGE would make one of them fail.
     """
 
     settings: StageSettings
@@ -93,3 +96,6 @@ class GoldBatchWriter:
                 )
             finally:
                 delta_io.release(increments)
+        every = self.settings.pipeline.compact_every_batches
+        if every and (batch_id + 1) % every == 0:
+            compaction.compact_quietly(batch.sparkSession, self.settings.locations, tables.GOLD)
