@@ -2,12 +2,13 @@
 
 A continuous run merges every micro-batch into today's gold partition. The bench fills that
 partition with N minutes of a full day (every state x product each minute, as at 2,000
-events/s) and then times the real writer (jobs.writers.gold) merging batches of 5,000 orders
-into the newest minutes: the median of the last eight of twelve batches (the first ones warm
-the JVM up), and the rows the MERGE copied unchanged. A flat line means a batch costs the same
-at midnight and at 23:00.
+events/s), laid out in files as the writer leaves them, then times the real writer
+(jobs.writers.gold) merging batches of 5,000 orders into the newest minutes: the median of the
+last eight of twelve batches, and the rows the MERGE copied unchanged. The first day size
+measured also warms the JVM up, so it is measured again at the end. A flat line means a batch
+costs the same at midnight and at 23:00.
 
-python -m scripts.bench_gold [--minutes 0,240,1140] [--rewrite]
+python -m scripts.bench_gold [--minutes 0,240,1140,0] [--rewrite]
   --rewrite: gold without deletion vectors, as it was made before (every MERGE rewrote the
   whole day so far), for the comparison in docs/performance.md.
 """
@@ -37,6 +38,8 @@ from jobs.writers.gold import GoldBatchWriter
 
 DAY = date(2026, 6, 2)
 BATCHES, BATCH_ORDERS = 12, 5000
+# Gold's compaction leaves files of GOLD_FROZEN_FILE_BYTES alone: about this many minutes.
+FROZEN_FILE_MINUTES = 30
 SILVER_ROW = (
     "state string, product string, category string, quantity int, revenue decimal(18,2), "
     "event_time timestamp"
@@ -71,8 +74,11 @@ def measure(spark, minutes: int, rewrite: bool) -> dict:
         day = full_day_gold(DAY)
         filled = day.filter(pc.less(day["window_start"], start + timedelta(minutes=minutes)))
         if filled.num_rows:
-            columns = tables.TABLES[tables.GOLD].column_names
-            spark.createDataFrame(filled.select(columns)).coalesce(1).write.format("delta").mode(
+            # As each way of writing gold leaves a day: rewritten by every MERGE, one file;
+            # with deletion vectors, the compacted files of about half an hour each.
+            files = 1 if rewrite else max(1, minutes // FROZEN_FILE_MINUTES)
+            rows = spark.createDataFrame(filled.select(tables.TABLES[tables.GOLD].column_names))
+            rows.repartitionByRange(files, "window_start").write.format("delta").mode(
                 "append"
             ).save(path)
         writer, took = GoldBatchWriter(settings), []
@@ -94,7 +100,7 @@ def measure(spark, minutes: int, rewrite: bool) -> dict:
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(prog="python -m scripts.bench_gold")
     parser.add_argument(
-        "--minutes", default="0,240,1140", help="minutes of the day already in gold"
+        "--minutes", default="0,240,1140,0", help="minutes of the day already in gold"
     )
     parser.add_argument("--rewrite", action="store_true", help="gold without deletion vectors")
     args = parser.parse_args(argv)

@@ -6,10 +6,10 @@ adds to the window it belongs to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from contract import tables
@@ -24,6 +24,13 @@ NAME = "gold"
 # A batch touching more days than this (a backlog of old events) MERGEs without naming them:
 # the partition list stays a short literal, and the join on window_date still prunes files.
 PRUNED_DAYS = 31
+# Each MERGE leaves a small file, and the next one reads them all: gold is compacted this many
+# times as often as the other tables (every compact_every_batches / 5 batches).
+GOLD_COMPACTIONS_PER_TURN = 5
+# A gold file this big (about half an hour of windows at 2,000 events/s) is left alone by
+# compaction, and a MERGE skips it once its windows are older than the batch's.
+GOLD_FROZEN_FILE_BYTES = 1024 * 1024
+_INSTANT = "yyyy-MM-dd HH:mm:ss"
 _SUMS = ("orders", "units", "revenue")
 
 
@@ -44,13 +51,15 @@ class GoldBatchWriter:
     """foreachBatch body: a batch of new silver rows merged into their windows.
 
     `query` is the streaming query that calls the writer (its checkpoint names the writes).
-    Each MERGE leaves a small file and a deletion vector (contract.tables: gold is updated in
-    place), so with pipeline.compact_every_batches = N the writer compacts gold every N
-    batches, after its MERGE: a compaction beside a MERGE would make one of them fail.
+    Each MERGE leaves a small file and deletion vectors (contract.tables: gold is updated in
+    place), so with pipeline.compact_every_batches = N the writer compacts gold every
+    N / GOLD_COMPACTIONS_PER_TURN batches, after its MERGE: a compaction beside a MERGE would
+    make one of them fail.
     """
 
     settings: StageSettings
     query: str = NAME
+    _compaction_session: SparkSession | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._writes = ExactlyOnce(NAME, self.settings.locations.checkpoint(self.query))
@@ -67,25 +76,27 @@ class GoldBatchWriter:
                 .localCheckpoint()
             )
             try:
-                # The touched days, as text (no driver-side date conversion can fail) and at
-                # most PRUNED_DAYS + 1 of them, however many days one batch spans.
-                days = [
-                    r[0]
-                    for r in increments.select(F.date_format("window_date", "yyyy-MM-dd"))
-                    .distinct()
-                    .limit(PRUNED_DAYS + 1)
-                    .collect()
-                ]
+                # The touched days, as text (no driver-side date conversion can fail), and the
+                # hour the oldest touched window starts in.
+                touched = increments.agg(
+                    F.sort_array(F.collect_set(F.date_format("window_date", "yyyy-MM-dd"))),
+                    F.date_format(F.date_trunc("hour", F.min("window_start")), _INSTANT),
+                ).first()
+                days, since = touched[0], touched[1]
                 if not days:
                     return
-                # A literal partition filter lets the MERGE read only the touched days.
+                # Literal filters let the MERGE read only the touched days, and in them only
+                # the files (by their statistics) with windows from that hour on: the files
+                # compaction made of the hours before are never read again.
                 pruned = (
-                    f"t.window_date IN ({', '.join(f'DATE{d!r}' for d in sorted(days))}) AND "
+                    f"t.window_date IN ({', '.join(f'DATE{d!r}' for d in days)}) AND "
                     if len(days) <= PRUNED_DAYS
                     else ""
                 )
-                on = f"{pruned}t.window_date = s.window_date AND " + (
-                    " AND ".join(f"t.{k} = s.{k}" for k in tables.GOLD_KEY)
+                on = (
+                    f"{pruned}t.window_start >= TIMESTAMP'{since}' AND "
+                    "t.window_date = s.window_date AND "
+                    + " AND ".join(f"t.{k} = s.{k}" for k in tables.GOLD_KEY)
                 )
                 writes.merge(
                     batch.sparkSession,
@@ -97,5 +108,17 @@ class GoldBatchWriter:
             finally:
                 delta_io.release(increments)
         every = self.settings.pipeline.compact_every_batches
-        if every and (batch_id + 1) % every == 0:
-            compaction.compact_quietly(batch.sparkSession, self.settings.locations, tables.GOLD)
+        if every and (batch_id + 1) % max(1, every // GOLD_COMPACTIONS_PER_TURN) == 0:
+            compaction.compact_quietly(
+                self._compacting(batch.sparkSession), self.settings.locations, tables.GOLD
+            )
+
+    def _compacting(self, spark: SparkSession) -> SparkSession:
+        """A session of its own for gold's compactions: files of GOLD_FROZEN_FILE_BYTES are
+        left alone (the other tables' compactions keep the session's threshold)."""
+        if self._compaction_session is None:
+            self._compaction_session = spark.newSession()
+            self._compaction_session.conf.set(
+                "spark.databricks.delta.optimize.minFileSize", str(GOLD_FROZEN_FILE_BYTES)
+            )
+        return self._compaction_session

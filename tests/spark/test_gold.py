@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from delta.tables import DeltaTable
@@ -15,7 +16,7 @@ from environments import load_environment
 from jobs.gold import start
 from jobs.settings import StageSettings
 from jobs.transforms.gold import minute_totals
-from jobs.writers.gold import GoldBatchWriter
+from jobs.writers.gold import GOLD_COMPACTIONS_PER_TURN, GoldBatchWriter
 from scripts import lake
 
 # The largest revenue silver accepts: one cent under 10^(precision - scale).
@@ -93,15 +94,17 @@ def test_a_merge_rewrites_only_the_windows_it_changes(spark, gold_writer):
 
 
 def test_gold_is_compacted_by_its_writer_every_few_batches(spark, tmp_path):
-    """Every compact_every_batches-th batch, after its MERGE: the small files and deletion
-    vectors the MERGEs left become one file, and the totals stay as they were."""
-    writer, path, settings = gold_writer_for(spark, tmp_path, compact_every_batches=3)
+    """Five times a compaction turn, after a MERGE: the small files and deletion vectors the
+    MERGEs left become one file, and the totals stay as they were."""
+    every = 3 * GOLD_COMPACTIONS_PER_TURN
+    writer, path, settings = gold_writer_for(spark, tmp_path, compact_every_batches=every)
     at = datetime(2026, 1, 1, 10, 0, 1)
     laptop, phone = (("CA", p, "Electronics", 1, Decimal("10.00"), at) for p in ("Laptop", "Phone"))
     for batch, rows in enumerate([[laptop, phone], [laptop], [laptop]]):
         writer(silver(spark, rows), batch)
     table = DeltaTable.forPath(spark, path)
-    assert [r["operation"] for r in table.history(2).collect()] == ["OPTIMIZE", "MERGE"]
+    operations = [r["operation"] for r in table.history().collect()]
+    assert operations[:4] == ["OPTIMIZE", "MERGE", "MERGE", "MERGE"]
     assert table.detail().first()["numFiles"] == 1
     minute = at.replace(second=0)
     assert gold_rows(spark, path) == {
@@ -109,6 +112,24 @@ def test_gold_is_compacted_by_its_writer_every_few_batches(spark, tmp_path):
         (minute, "CA", "Phone"): (1, 1, Decimal("10.00"), Decimal("10.00")),
     }
     assert lake.count(settings.locations, tables.GOLD) == 2
+
+
+def test_a_merge_never_reads_the_files_of_earlier_hours(spark, gold_writer):
+    """Compacted gold files stay put (GOLD_FROZEN_FILE_BYTES), and a MERGE names the hour its
+    oldest window starts in: the day's earlier files are skipped by their statistics, so a
+    batch costs the same at 23:00 as at midnight. Proved by deleting such a file's data: a
+    MERGE that read it would fail."""
+    writer, path, _ = gold_writer
+    morning = datetime(2026, 1, 1, 9, 30, 1)
+    writer(silver(spark, [("CA", "Laptop", "Electronics", 1, Decimal("10.00"), morning)]), 0)
+    location = DeltaTable.forPath(spark, path).detail().first()["location"]
+    files = list(Path(location.removeprefix("file:")).rglob("*.parquet"))
+    assert len(files) == 1
+    files[0].unlink()
+    noon = datetime(2026, 1, 1, 12, 0, 1)
+    writer(silver(spark, [("CA", "Laptop", "Electronics", 2, Decimal("10.00"), noon)]), 1)
+    newest = spark.read.format("delta").load(path).where(f"window_start >= '{noon:%Y-%m-%d %H}:00'")
+    assert [(r["orders"], r["units"]) for r in newest.collect()] == [(1, 2)]
 
 
 @pytest.fixture
