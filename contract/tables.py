@@ -65,10 +65,6 @@ class Table:
     stats_columns: tuple[str, ...] = ()
     # Retention of the log and of removed files, for tables that must not grow for ever.
     retention: Mapping[str, str] = field(default_factory=dict)
-    # Rows updated in place (gold's MERGE): with deletion vectors an update marks the rows it
-    # replaces instead of rewriting their file, which by evening held the whole day (gold's
-    # MERGE went from 1.8 s to 5.1 s a batch as the day filled; docs/performance.md).
-    updated_in_place: bool = False
 
     @property
     def ddl(self) -> str:
@@ -84,8 +80,6 @@ class Table:
         found = BASE_PROPERTIES | dict(self.retention)
         if self.stats_columns:
             found["delta.dataSkippingStatsColumns"] = ",".join(self.stats_columns)
-        if self.updated_in_place:
-            found["delta.enableDeletionVectors"] = "true"
         return found
 
 
@@ -157,7 +151,6 @@ TABLES: dict[str, Table] = {
                 ("updated_at", "TIMESTAMP"),
             ),
             partitioned_by=GOLD_PARTITION,
-            updated_in_place=True,
         ),
         # One row per micro-batch and streaming query, from Spark's own progress report
         # (jobs.progress): how far behind the newest Kafka offsets and the clock the pipeline

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import DeltaTable, QueryBuilder
+from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
-from contract.arrow import arrow_schema
 from contract.tables import (
     BRONZE,
     DUPLICATES,
@@ -28,7 +26,6 @@ from contract.tables import (
     PIPELINE_PROGRESS,
     QUARANTINE,
     SILVER,
-    TABLES,
     Locations,
 )
 from dashboard import lag, summary
@@ -98,37 +95,16 @@ class VersionedTable:
         return hit[1]
 
 
-def scan(
-    table: DeltaTable, name: str, columns: Sequence[str] | None = None, where: str = ""
-) -> pa.Table:
-    """Rows of one of the contract's tables (`name`), typed as the contract says.
-
-    Read by delta-rs' query engine, which applies deletion vectors (gold's MERGE leaves them;
-    delta-rs' pyarrow datasets refuse such a table). Nothing in the project reads a pyarrow
-    dataset of a Delta table: with both engines in one process, it aborted at exit about one
-    time in two. `where` is SQL over the table's columns, pruning partitions and files.
-    """
-    schema = arrow_schema(TABLES[name].columns)
-    wanted = list(schema.names if columns is None else columns)
-    query = "SELECT " + ", ".join(f'"{c}"' for c in wanted) + " FROM t"
-    if where:
-        query += f" WHERE {where}"
-    found = QueryBuilder().register("t", table).execute(query)
-    return pa.table(found.read_all()).cast(pa.schema([schema.field(c) for c in wanted]))
-
-
 def _files(table: DeltaTable) -> pa.Table:
     return pa.table(table.get_add_actions(flatten=True))
 
 
-def row_count(table: DeltaTable, name: str) -> int:
-    """Rows in the table's current version: from the log's file statistics, except for a table
-    updated in place (its statistics count the rows a deletion vector has removed) or a file
-    without them."""
+def row_count(table: DeltaTable) -> int:
+    """Rows from the log's file statistics; falls back to Parquet footers without them."""
     counts = _files(table)["num_records"]
-    if counts.null_count == 0 and not TABLES[name].updated_in_place:
+    if counts.null_count == 0:
         return int(pc.sum(counts).as_py() or 0)
-    return scan(table, name, TABLES[name].column_names[:1]).num_rows
+    return table.to_pyarrow_dataset().count_rows()
 
 
 def _stat_max(files: pa.Table, column: str):
@@ -139,7 +115,7 @@ def _stat_max(files: pa.Table, column: str):
 def _gold_window(table: DeltaTable) -> tuple[pa.Table, datetime | None]:
     """Gold rows of the newest day, plus the previous day's tail when the last hour spans
     midnight; and when gold last changed. Both bounds come from the log's file statistics,
-    so only the needed partitions and files are read."""
+    so only the needed partitions and row groups are read."""
     files = _files(table)
     newest: date | None = _stat_max(files, "partition.window_date")
     if newest is None:
@@ -149,21 +125,16 @@ def _gold_window(table: DeltaTable) -> tuple[pa.Table, datetime | None]:
     earliest = _midnight(newest) - timedelta(days=1)
     if latest is not None:
         earliest = min(_midnight(newest), latest - timedelta(minutes=summary.HOUR_MINUTES - 1))
-    days = ", ".join(f"DATE '{d.isoformat()}'" for d in sorted({newest, earliest.date()}))
-    rows = scan(
-        table,
-        GOLD,
-        summary.GOLD_COLUMNS,
-        f"window_date IN ({days}) AND window_start >= {_instant(earliest)}",
+    days = sorted({newest, earliest.date()})
+    dataset = table.to_pyarrow_dataset()
+    wanted = pc.field("window_date").isin(pa.array(days, pa.date32())) & (
+        pc.field("window_start") >= pa.scalar(earliest, dataset.schema.field("window_start").type)
     )
+    rows = dataset.to_table(columns=list(summary.GOLD_COLUMNS), filter=wanted)
     last_update = _stat_max(files, "max.updated_at")
     if last_update is None:
         last_update = datetime.fromtimestamp(pc.max(files["modification_time"]).as_py() / 1000, UTC)
     return rows, last_update
-
-
-def _instant(moment: datetime) -> str:
-    return f"TIMESTAMP '{moment.astimezone(UTC).isoformat()}'"
 
 
 def _midnight(day: date) -> datetime:
@@ -171,13 +142,15 @@ def _midnight(day: date) -> datetime:
 
 
 def _reasons(table: DeltaTable) -> pa.Table:
-    return scan(table, QUARANTINE, ["reason"])
+    return table.to_pyarrow_dataset().to_table(columns=["reason"])
 
 
 def progress_rows(table: DeltaTable) -> pa.Table:
     """The last hour and a minute of progress rows (the file statistics skip older files)."""
+    dataset = table.to_pyarrow_dataset()
     since = datetime.now(UTC) - timedelta(minutes=summary.HOUR_MINUTES + 1)
-    return scan(table, PIPELINE_PROGRESS, lag.PROGRESS_COLUMNS, f"recorded_at >= {_instant(since)}")
+    wanted = pc.field("recorded_at") >= pa.scalar(since, dataset.schema.field("recorded_at").type)
+    return dataset.to_table(columns=list(lag.PROGRESS_COLUMNS), filter=wanted)
 
 
 @dataclass(frozen=True)
@@ -228,9 +201,7 @@ class Lake:
         exists = {name: key is not None for name, key in keys.items()}
         health = summary.Health(
             layer_rows={
-                name: self.tables[name].cached("rows", partial(row_count, name=name))
-                if exists[name]
-                else None
+                name: self.tables[name].cached("rows", row_count) if exists[name] else None
                 for name in LAYERS
             },
             quarantine_reasons=(

@@ -22,16 +22,6 @@ def compact(spark: SparkSession, where: Locations, *names: str) -> None:
     )
 
 
-def compact_quietly(spark: SparkSession, where: Locations, name: str) -> None:
-    """`compact`, whose failure is said on stderr, not raised: the files stay as they were,
-    so nothing is lost, and the table is compacted again on its next turn."""
-    try:
-        compact(spark, where, name)
-    except Exception as exc:  # noqa: BLE001 - a compaction is retried, never fatal
-        print(f"compaction of {name} failed, tried again on its next turn: "
-              f"{first_line(exc)}", file=sys.stderr)  # fmt: skip
-
-
 class Compactor:
     """Compacts one query's tables in a thread of its own, one table a run, in turn.
 
@@ -39,9 +29,8 @@ class Compactor:
     the batch it followed by several seconds, and run beside it, slowed that batch as much.
     One table at a time spreads the same work over the batches. Delta commits a compaction
     beside appends (it only rearranges files, dataChange=false). A request while a run is
-    under way is dropped. A failed run is said on stderr (`compact_quietly`).
-    Gold is not among the tables: its MERGE would conflict with a compaction beside it, so its
-    writer compacts it after a MERGE (jobs.writers.gold).
+    under way is dropped. A failed run is said on stderr and the files stay as they were,
+    so nothing is lost; the table is tried again on its next turn.
     """
 
     def __init__(self, spark: SparkSession, where: Locations, names: tuple[str, ...]) -> None:
@@ -54,7 +43,14 @@ class Compactor:
         if self._running is None or self._running.done():
             name = self._names[self._turns % len(self._names)]
             self._turns += 1
-            self._running = self._pool.submit(compact_quietly, self._spark, self._where, name)
+            self._running = self._pool.submit(self._run, name)
+
+    def _run(self, name: str) -> None:
+        try:
+            compact(self._spark, self._where, name)
+        except Exception as exc:  # noqa: BLE001 - a compaction is retried, never fatal
+            print(f"compaction of {name} failed, tried again on its next turn: "
+                  f"{first_line(exc)}", file=sys.stderr)  # fmt: skip
 
     def settle(self) -> None:
         """Wait for the run under way, so that a process ending does not cut it off."""

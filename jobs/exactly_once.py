@@ -55,23 +55,16 @@ class BatchWrites:
         if not self.committed(df.sparkSession, path):
             df.write.format("delta").mode("append").option("userMetadata", self.tag).save(path)
 
-    def merge(self, spark: SparkSession, path: str, source: DataFrame, on: str, actions: dict):
-        from delta.tables import DeltaTable
-
-        if self.committed(spark, path):
-            return
-        spark.conf.set("spark.databricks.delta.commitInfo.userMetadata", self.tag)
-        try:
+    def replace(self, df: DataFrame, path: str, where: str) -> None:
+        """The table's rows matching `where` replaced by `df`, in one commit."""
+        if not self.committed(df.sparkSession, path):
             (
-                DeltaTable.forPath(spark, path)
-                .alias("t")
-                .merge(source.alias("s"), on)
-                .whenMatchedUpdate(set=actions["update"])
-                .whenNotMatchedInsert(values=actions["insert"])
-                .execute()
+                df.write.format("delta")
+                .mode("overwrite")
+                .option("replaceWhere", where)
+                .option("userMetadata", self.tag)
+                .save(path)
             )
-        finally:
-            spark.conf.unset("spark.databricks.delta.commitInfo.userMetadata")
 
 
 @dataclass

@@ -17,7 +17,7 @@ def ensure_tables(spark: SparkSession, where: Locations, *names: str) -> None:
     Layout (columns, partitioning, statistics) comes from contract.tables. Missing tables are
     created side by side (a fresh lake needs six); existing ones must have the contract's
     columns, or the job stops before it writes anything, and are given the contract's
-    properties they lack (a lake made before gold had deletion vectors gets them).
+    properties they lack (a property added to the contract reaches the lakes made before).
     """
     present = {name: has_commit(spark, where.table(name)) for name in names}
     side_by_side(

@@ -1,16 +1,14 @@
-"""What gold's MERGE costs as the day fills: a morning's, an afternoon's and an evening's day.
+"""What gold's write costs as the day fills: a morning's, an afternoon's and an evening's day.
 
-A continuous run merges every micro-batch into today's gold partition. The bench fills that
+A continuous run adds every micro-batch to today's gold partition. The bench fills that
 partition with N minutes of a full day (every state x product each minute, as at 2,000
 events/s), laid out in files as the writer leaves them, then times the real writer
 (jobs.writers.gold) merging batches of 5,000 orders into the newest minutes: the median of the
-last eight of twelve batches, and the rows the MERGE copied unchanged. The first day size
-measured also warms the JVM up, so it is measured again at the end. A flat line means a batch
-costs the same at midnight and at 23:00.
+last eight of twelve batches, and the rows it wrote. The first day size measured also warms
+the JVM up, so it is measured again at the end. A flat line means a batch costs the same at
+midnight and at 23:00.
 
-python -m scripts.bench_gold [--minutes 0,240,1140,0] [--rewrite]
-  --rewrite: gold without deletion vectors, as it was made before (every MERGE rewrote the
-  whole day so far), for the comparison in docs/performance.md.
+python -m scripts.bench_gold [--minutes 0,240,1140,0]
 """
 
 from __future__ import annotations
@@ -34,12 +32,10 @@ from environments import load_environment
 from jobs import lake_tables
 from jobs.session import spark_session
 from jobs.settings import StageSettings
-from jobs.writers.gold import GoldBatchWriter
+from jobs.writers.gold import BLOCK_SECONDS, GoldBatchWriter
 
 DAY = date(2026, 6, 2)
 BATCHES, BATCH_ORDERS = 12, 5000
-# Gold's compaction leaves files of GOLD_FROZEN_FILE_BYTES alone: about this many minutes.
-FROZEN_FILE_MINUTES = 30
 SILVER_ROW = (
     "state string, product string, category string, quantity int, revenue decimal(18,2), "
     "event_time timestamp"
@@ -56,7 +52,7 @@ def _silver_batch(spark, at: datetime):
     return spark.createDataFrame(rows, SILVER_ROW)
 
 
-def measure(spark, minutes: int, rewrite: bool) -> dict:
+def measure(spark, minutes: int) -> dict:
     env = load_environment("local")
     with tempfile.TemporaryDirectory(prefix="bench-gold-") as tmp:
         where = Locations(f"{tmp}/lake", f"{tmp}/checkpoints")
@@ -65,18 +61,12 @@ def measure(spark, minutes: int, rewrite: bool) -> dict:
         )
         lake_tables.ensure_tables(spark, where, tables.GOLD)
         path = where.table(tables.GOLD)
-        if rewrite:
-            spark.sql(
-                f"ALTER TABLE delta.`{path}` "
-                "SET TBLPROPERTIES ('delta.enableDeletionVectors' = 'false')"
-            )
         start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
         day = full_day_gold(DAY)
         filled = day.filter(pc.less(day["window_start"], start + timedelta(minutes=minutes)))
         if filled.num_rows:
-            # As each way of writing gold leaves a day: rewritten by every MERGE, one file;
-            # with deletion vectors, the compacted files of about half an hour each.
-            files = 1 if rewrite else max(1, minutes // FROZEN_FILE_MINUTES)
+            # As the writer leaves a day: a file per block of windows.
+            files = max(1, minutes * 60 // BLOCK_SECONDS)
             rows = spark.createDataFrame(filled.select(tables.TABLES[tables.GOLD].column_names))
             rows.repartitionByRange(files, "window_start").write.format("delta").mode(
                 "append"
@@ -88,12 +78,12 @@ def measure(spark, minutes: int, rewrite: bool) -> dict:
             began = time.perf_counter()
             writer(rows, batch)
             took.append(time.perf_counter() - began)
-        merge = spark.sql(f"DESCRIBE HISTORY delta.`{path}` LIMIT 1").first()["operationMetrics"]
+        last = spark.sql(f"DESCRIBE HISTORY delta.`{path}` LIMIT 1").first()["operationMetrics"]
         return {
             "minutes": minutes,
             "rows_before": filled.num_rows,
-            "merge_s": statistics.median(took[BATCHES - 8 :]),
-            "rows_copied": int(merge.get("numTargetRowsCopied", 0)),
+            "write_s": statistics.median(took[BATCHES - 8 :]),
+            "rows_written": int(last.get("numOutputRows", 0)),
         }
 
 
@@ -102,16 +92,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument(
         "--minutes", default="0,240,1140,0", help="minutes of the day already in gold"
     )
-    parser.add_argument("--rewrite", action="store_true", help="gold without deletion vectors")
     args = parser.parse_args(argv)
     spark = spark_session(load_environment("local"), "bench-gold")
     found = []
     for minutes in (int(m) for m in args.minutes.split(",")):
-        result = measure(spark, minutes, args.rewrite)
+        result = measure(spark, minutes)
         found.append(result)
         print(
-            f"gold merge, day holding {result['rows_before']:>9,} rows ({minutes:>4} min): "
-            f"{result['merge_s']:.2f} s a batch, {result['rows_copied']:,} rows copied",
+            f"gold, day holding {result['rows_before']:>9,} rows ({minutes:>4} min): "
+            f"{result['write_s']:.2f} s a batch, {result['rows_written']:,} rows written",
             flush=True,
         )
     return found

@@ -266,9 +266,8 @@ def report(where: Locations) -> int:
     console.print(f"\nDelta tables in {rel}/: {', '.join(tables.ALL_TABLES)}")
     console.print("Query them without a JVM:")
     console.print(
-        f'  .venv/bin/python -c "from deltalake import DeltaTable, QueryBuilder; '
-        f"print(QueryBuilder().register('gold', DeltaTable('{rel}/{tables.GOLD}'))"
-        f".execute('SELECT * FROM gold LIMIT 5').read_all())\"",
+        f'  .venv/bin/python -c "from deltalake import DeltaTable; '
+        f"print(DeltaTable('{rel}/{tables.GOLD}').to_pyarrow_table().slice(0, 5))\"",
         soft_wrap=True,
     )
     console.print(f"See them: make dashboard, then open {dashboard.url()}")

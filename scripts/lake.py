@@ -16,23 +16,26 @@ from deltalake.exceptions import TableNotFoundError
 
 from contract import tables
 from contract.tables import Locations
-from dashboard.lake import row_count, scan
 from simulator.ledger import LedgerFile, Totals
 
 
 def read(locations: Locations, table: str, columns: list[str] | None = None) -> pa.Table | None:
     try:
-        return scan(DeltaTable(locations.table(table)), table, columns)
+        return DeltaTable(locations.table(table)).to_pyarrow_table(columns=columns)
     except TableNotFoundError:
         return None
 
 
 def count(locations: Locations, table: str) -> int:
-    """Rows in the table's current version, from the log's file statistics when it can."""
+    """Rows in the table's current version, from the log's file statistics when it has them."""
     try:
-        return row_count(DeltaTable(locations.table(table)), table)
+        table_ = DeltaTable(locations.table(table))
     except TableNotFoundError:
         return 0
+    records = pa.table(table_.get_add_actions(flatten=True)).column("num_records").to_pylist()
+    if all(n is not None for n in records):
+        return int(sum(records))
+    return table_.to_pyarrow_table(columns=[]).num_rows
 
 
 @dataclass(frozen=True)

@@ -188,16 +188,6 @@ def test_the_job_runs_the_lts_runtime_of_the_local_spark(synth, env):
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_gold_is_registered_with_deletion_vectors_on_a_runtime_that_writes_them(synth, env):
-    """Azure Databricks writes deletion vectors with all optimizations from Runtime 14.3 LTS
-    (Spark 3.5) and reads them from 12.2 LTS ("What are deletion vectors?")."""
-    registered = {t["name"]: t for t in synth.resources(env, "workspace", "databricks_sql_table")}
-    assert registered["gold_order_minutes"]["properties"]["delta.enableDeletionVectors"] == "true"
-    runtime = synth.stack(env, "workspace")["data"]["databricks_spark_version"]["runtime"]
-    assert tuple(map(int, runtime["spark_version"].split("."))) >= (3, 5)
-
-
-@pytest.mark.parametrize("env", ENVS)
 def test_the_databricks_provider_authenticates_through_entra_id_only(synth, env):
     (provider,) = synth.stack(env, "workspace")["provider"]["databricks"]
     assert provider["auth_type"] == load_environment(env).azure.databricks.auth_type

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from confluent_kafka import Producer
+from deltalake import DeltaTable
 
 from contract import tables
 from dashboard.lake import Lake
@@ -126,7 +127,7 @@ def send(broker, topic: str) -> list[bytes | None]:
 
 
 def offsets(where, table: str) -> list[int]:
-    return lake.read(where, table, columns=["offset"])["offset"].to_pylist()
+    return DeltaTable(where.table(table)).to_pyarrow_table(columns=["offset"])["offset"].to_pylist()
 
 
 def assert_accounted(where, payloads: list) -> None:
@@ -141,7 +142,7 @@ def assert_accounted(where, payloads: list) -> None:
     storm = len(HOSTILE) + 3
     assert sorted(silver) == [0, last_valid - 1, last_valid, storm]
     assert sorted(duplicates) == list(range(storm + 1, len(payloads)))
-    gold = lake.read(where, tables.GOLD, columns=["orders"])
+    gold = DeltaTable(where.table(tables.GOLD)).to_pyarrow_table(columns=["orders"])
     assert sum(gold["orders"].to_pylist()) == len(VALID) + 1
     # Every table loads whole without a JVM, and the dashboard's data answers over them.
     for table in tables.ALL_TABLES:

@@ -16,8 +16,7 @@ from environments import load_environment
 from jobs.gold import start
 from jobs.settings import StageSettings
 from jobs.transforms.gold import minute_totals
-from jobs.writers.gold import GOLD_COMPACTIONS_PER_TURN, GoldBatchWriter
-from scripts import lake
+from jobs.writers.gold import GoldBatchWriter
 
 # The largest revenue silver accepts: one cent under 10^(precision - scale).
 BIGGEST_REVENUE = Decimal(10) ** (REVENUE_PRECISION - REVENUE_SCALE) - Decimal("0.01")
@@ -70,76 +69,41 @@ def test_a_window_sums_past_one_orders_money_type(spark):
     assert total["revenue"] == 3 * biggest
 
 
-def test_a_merge_rewrites_only_the_windows_it_changes(spark, gold_writer):
-    """Deletion vectors: a MERGE into one window leaves the day's other rows in their file.
-    Rewriting it, every MERGE copied the whole day so far (5.1 s a batch by evening)."""
+def test_a_batch_never_reads_or_rewrites_the_blocks_before_its_own(spark, gold_writer):
+    """Gold is rewritten from the start of the batch's oldest ten-minute block: a batch costs
+    the same at 23:00 as at midnight. Proved by deleting an earlier block's file: a batch that
+    read or rewrote it would fail."""
     writer, path, settings = gold_writer
-    at = datetime(2026, 1, 1, 10, 0, 1)
-    products = ("Laptop", "Phone", "Tablet", "Monitor")
-    writer(silver(spark, [("CA", p, "Electronics", 1, Decimal("10.00"), at) for p in products]), 0)
-    writer(silver(spark, [("CA", "Laptop", "Electronics", 2, Decimal("10.00"), at)]), 1)
-
-    merge = DeltaTable.forPath(spark, path).history(1).first()["operationMetrics"]
-    assert (merge["numTargetRowsUpdated"], merge["numTargetRowsCopied"]) == ("1", "0")
-    assert int(merge["numTargetDeletionVectorsAdded"]) == 1
-    minute = at.replace(second=0)
-    assert {k[2]: v[:2] for k, v in gold_rows(spark, path).items() if k[0] == minute} == {
-        "Laptop": (2, 3), "Phone": (1, 1), "Tablet": (1, 1), "Monitor": (1, 1),
-    }  # fmt: skip
-    # Read without a JVM, as the dashboard and `make demo` do: the replaced row is gone.
-    assert lake.count(settings.locations, tables.GOLD) == 4
-    assert sorted(lake.read(settings.locations, tables.GOLD, ["orders"])["orders"].to_pylist()) == [
-        1, 1, 1, 2,
-    ]  # fmt: skip
-
-
-def test_gold_is_compacted_by_its_writer_every_few_batches(spark, tmp_path):
-    """Five times a compaction turn, after a MERGE: the small files and deletion vectors the
-    MERGEs left become one file, and the totals stay as they were."""
-    every = 3 * GOLD_COMPACTIONS_PER_TURN
-    writer, path, settings = gold_writer_for(spark, tmp_path, compact_every_batches=every)
-    at = datetime(2026, 1, 1, 10, 0, 1)
-    laptop, phone = (("CA", p, "Electronics", 1, Decimal("10.00"), at) for p in ("Laptop", "Phone"))
-    for batch, rows in enumerate([[laptop, phone], [laptop], [laptop]]):
-        writer(silver(spark, rows), batch)
-    table = DeltaTable.forPath(spark, path)
-    operations = [r["operation"] for r in table.history().collect()]
-    assert operations[:4] == ["OPTIMIZE", "MERGE", "MERGE", "MERGE"]
-    assert table.detail().first()["numFiles"] == 1
-    minute = at.replace(second=0)
-    assert gold_rows(spark, path) == {
-        (minute, "CA", "Laptop"): (3, 3, Decimal("30.00"), Decimal("10.00")),
-        (minute, "CA", "Phone"): (1, 1, Decimal("10.00"), Decimal("10.00")),
-    }
-    assert lake.count(settings.locations, tables.GOLD) == 2
-
-
-def test_a_merge_never_reads_the_files_of_earlier_hours(spark, gold_writer):
-    """Compacted gold files stay put (GOLD_FROZEN_FILE_BYTES), and a MERGE names the hour its
-    oldest window starts in: the day's earlier files are skipped by their statistics, so a
-    batch costs the same at 23:00 as at midnight. Proved by deleting such a file's data: a
-    MERGE that read it would fail."""
-    writer, path, _ = gold_writer
     morning = datetime(2026, 1, 1, 9, 30, 1)
     writer(silver(spark, [("CA", "Laptop", "Electronics", 1, Decimal("10.00"), morning)]), 0)
     location = DeltaTable.forPath(spark, path).detail().first()["location"]
-    files = list(Path(location.removeprefix("file:")).rglob("*.parquet"))
-    assert len(files) == 1
-    files[0].unlink()
+    [early] = Path(location.removeprefix("file:")).rglob("*.parquet")
+    early.unlink()
     noon = datetime(2026, 1, 1, 12, 0, 1)
     writer(silver(spark, [("CA", "Laptop", "Electronics", 2, Decimal("10.00"), noon)]), 1)
-    newest = spark.read.format("delta").load(path).where(f"window_start >= '{noon:%Y-%m-%d %H}:00'")
-    assert [(r["orders"], r["units"]) for r in newest.collect()] == [(1, 2)]
+    writer(silver(spark, [("CA", "Laptop", "Electronics", 1, Decimal("10.00"), noon)]), 2)
+    newest = spark.read.format("delta").load(path).where("window_start >= '2026-01-01 12:00'")
+    assert [(r["orders"], r["units"]) for r in newest.collect()] == [(2, 3)]
+
+
+def test_a_window_the_batch_did_not_touch_keeps_its_sums_and_update_time(spark, gold_writer):
+    writer, path, _ = gold_writer
+    first, second = datetime(2026, 1, 1, 10, 0, 1), datetime(2026, 1, 1, 10, 1, 1)
+    writer(silver(spark, [("CA", "Laptop", "Electronics", 1, Decimal("10.00"), first)]), 0)
+    before = spark.read.format("delta").load(path).first()["updated_at"]
+    writer(silver(spark, [("CA", "Laptop", "Electronics", 1, Decimal("20.00"), second)]), 1)
+    rows = {r["window_start"]: r for r in spark.read.format("delta").load(path).collect()}
+    untouched, touched = rows[first.replace(second=0)], rows[second.replace(second=0)]
+    assert (untouched["orders"], untouched["revenue"], untouched["updated_at"]) == (
+        1, Decimal("10.00"), before,
+    )  # fmt: skip
+    assert (touched["orders"], touched["revenue"]) == (1, Decimal("20.00"))
+    assert touched["updated_at"] > before
 
 
 @pytest.fixture
 def gold_writer(spark, tmp_path):
-    return gold_writer_for(spark, tmp_path)
-
-
-def gold_writer_for(spark, tmp_path, **pipeline):
     env = load_environment("local")
-    env = env.model_copy(update={"pipeline": env.pipeline.model_copy(update=pipeline)})
     settings = StageSettings(
         env=env,
         trigger="available-now",

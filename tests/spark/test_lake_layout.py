@@ -42,10 +42,8 @@ def test_tables_are_created_as_the_contract_says_and_accepted_when_jobs_start_ag
 
 
 def test_a_table_made_before_a_property_joined_the_contract_is_given_it(spark, tmp_path):
-    """A lake from before gold had deletion vectors: its MERGE would still copy the day."""
     where = Locations(str(tmp_path / "lake"), str(tmp_path / "checkpoints"))
     gold = tables.TABLES[tables.GOLD]
-    assert gold.properties["delta.enableDeletionVectors"] == "true"
     spark.createDataFrame([], gold.ddl).write.format("delta").partitionBy(
         *gold.partitioned_by
     ).save(where.table(tables.GOLD))
