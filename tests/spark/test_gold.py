@@ -73,7 +73,7 @@ def test_a_batch_never_reads_or_rewrites_the_blocks_before_its_own(spark, gold_w
     """Gold is rewritten from the start of the batch's oldest ten-minute block: a batch costs
     the same at 23:00 as at midnight. Proved by deleting an earlier block's file: a batch that
     read or rewrote it would fail."""
-    writer, path, settings = gold_writer
+    writer, path, _ = gold_writer
     morning = datetime(2026, 1, 1, 9, 30, 1)
     writer(silver(spark, [("CA", "Laptop", "Electronics", 1, Decimal("10.00"), morning)]), 0)
     location = DeltaTable.forPath(spark, path).detail().first()["location"]
