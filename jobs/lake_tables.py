@@ -16,27 +16,15 @@ def ensure_tables(spark: SparkSession, where: Locations, *names: str) -> None:
 
     Layout (columns, partitioning, statistics) comes from contract.tables. Missing tables are
     created side by side (a fresh lake needs six); existing ones must have the contract's
-    columns, or the job stops before it writes anything, and are given the contract's
-    properties they lack (a property added to the contract reaches the lakes made before).
+    columns, or the job stops before it writes anything.
     """
     present = {name: has_commit(spark, where.table(name)) for name in names}
     side_by_side(
-        lambda name: (_bring_up_to_contract if present[name] else _create_table)(
+        lambda name: (_check_columns if present[name] else _create_table)(
             spark, where.table(name), name
         ),
         names,
     )
-
-
-def _bring_up_to_contract(spark: SparkSession, path: str, name: str) -> None:
-    from delta.tables import DeltaTable
-
-    _check_columns(spark, path, name)
-    found = DeltaTable.forPath(spark, path).detail().first()["properties"]
-    missing = {k: v for k, v in tables.TABLES[name].properties.items() if k not in found}
-    if missing:
-        settings = ", ".join(f"'{k}' = '{v}'" for k, v in sorted(missing.items()))
-        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ({settings})")
 
 
 def _check_columns(spark: SparkSession, path: str, name: str) -> None:

@@ -39,14 +39,3 @@ def test_tables_are_created_as_the_contract_says_and_accepted_when_jobs_start_ag
     versions = {name: table.version() for name, table in created.items()}
     lake_tables.ensure_tables(spark, where, *tables.ALL_TABLES)
     assert {name: DeltaTable(where.table(name)).version() for name in versions} == versions
-
-
-def test_a_table_made_before_a_property_joined_the_contract_is_given_it(spark, tmp_path):
-    where = Locations(str(tmp_path / "lake"), str(tmp_path / "checkpoints"))
-    gold = tables.TABLES[tables.GOLD]
-    spark.createDataFrame([], gold.ddl).write.format("delta").partitionBy(
-        *gold.partitioned_by
-    ).save(where.table(tables.GOLD))
-    lake_tables.ensure_tables(spark, where, tables.GOLD)
-    found = DeltaTable(where.table(tables.GOLD)).metadata().configuration
-    assert gold.properties.items() <= found.items()
