@@ -88,7 +88,7 @@ def _columns(*pairs: tuple[str, str]) -> tuple[Column, ...]:
 
 
 # Every table: Delta compacts small files itself (Databricks; locally the jobs do it instead,
-# pipeline.compact_every_batches), and updates stay possible (gold's MERGE, retention deletes).
+# pipeline.compact_every_batches), and updates stay possible (gold's rewrites, retention deletes).
 BASE_PROPERTIES = {
     "delta.autoOptimize.autoCompact": "true",
     "delta.appendOnly": "false",

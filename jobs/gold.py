@@ -1,4 +1,4 @@
-"""Gold: 1-minute windows per state and product, merged in place as silver grows.
+"""Gold: 1-minute windows per state and product, updated in place as silver grows.
 
 python -m jobs.gold --env local [--trigger available-now|continuous]
 """
@@ -22,7 +22,7 @@ def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
     claim_lake(spark, settings, STAGE)
     lake_tables.ensure_tables(spark, settings.locations, tables.SILVER, tables.GOLD)
     source = delta_io.read_stream(spark, settings.locations.table(tables.SILVER), settings)
-    # No compaction: each MERGE rewrites the files it touches, so small files do not pile up.
+    # No compaction: each batch replaces its block's files, so small files do not pile up.
     return start_foreach_batch(source, settings, STAGE, GoldBatchWriter(settings), ())
 
 

@@ -1,7 +1,7 @@
 """All three layers from one streaming query: what `make demo`, the tests and the bench run.
 
 Each micro-batch of Kafka records is appended to bronze while it is validated into silver (with
-quarantine, duplicates and the audit row), and silver's new rows are merged into gold while
+quarantine, duplicates and the audit row), and silver's new rows are added to gold while
 silver commits, by the same writers the separate stages use. One query instead of three
 chained ones: no layer waits for the next poll of the table before it, and three queries do not
 share two cores. The separate stages (`jobs.bronze|silver|gold`) remain for schedulers that run

@@ -20,7 +20,7 @@ def on_databricks() -> bool:
 def cluster_static_conf() -> dict[str, str]:
     """Settings fixed when the JVM starts: the local session's, and the Databricks cluster's."""
     # A micro-batch runs over a hundred distinct generated classes (the stages, Delta's log
-    # reads, MERGE): with Spark's default cache of 100, each batch compiled them all again.
+    # reads, gold's write): with Spark's default cache of 100, each batch compiled them all again.
     return {"spark.sql.codegen.cache.maxEntries": "2000"}
 
 
@@ -95,9 +95,6 @@ def spark_session(env: Environment, app_name: str):
         .config("spark.sql.variant.allowDuplicateKeys", "true")
         # Otherwise the optimizer splits silver's one from_json into one parse per field.
         .config("spark.sql.optimizer.enableJsonExpressionOptimization", "false")
-        # Gold's MERGE source is already materialized (a local checkpoint of one batch's
-        # increments): copying it again costs a Spark job per batch.
-        .config("spark.databricks.delta.merge.materializeSource", "none")
     )
     for key, value in compaction_conf(env).items():
         builder = builder.config(key, value)

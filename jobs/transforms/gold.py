@@ -1,4 +1,4 @@
-"""Gold: per-minute business totals per state and product, ready to be merged into the table."""
+"""Gold: per-minute business totals per state and product, and gold's windows with them added."""
 
 from __future__ import annotations
 

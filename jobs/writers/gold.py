@@ -66,6 +66,7 @@ class GoldBatchWriter:
                 if replaced is None:
                     return
                 current = delta_io.read(spark, path).where(replaced)
+                # Materialized before the write: it reads the rows the write replaces.
                 totals = add_increments(current, increments).coalesce(1).localCheckpoint()
                 try:
                     writes.replace(totals, path, replaced)

@@ -161,7 +161,7 @@ def test_merged_windows_sum_past_one_orders_money_type(spark, gold_writer):
 
 
 def test_a_batch_spanning_many_days_merges_every_day(spark, gold_writer):
-    """More days than PRUNED_DAYS: the MERGE names no partitions and still lands every row."""
+    """More days than PRUNED_DAYS: the write names no partitions and still lands every row."""
     from datetime import timedelta
 
     from jobs.writers.gold import PRUNED_DAYS
