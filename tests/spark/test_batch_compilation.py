@@ -45,7 +45,10 @@ def test_the_next_micro_batch_compiles_nothing_new(spark, tmp_path):
     )
     lake_tables.ensure_tables(spark, settings.locations, tables.BRONZE, *SILVER_TABLES, tables.GOLD)
     write = pipeline.batch_writer(settings)
-    start = datetime.now(UTC).replace(microsecond=0)
+    # All four batches in one minute: silver's duplicate horizon and gold's block change once a
+    # minute and once every ten, and either would compile its code again, as it should. Left
+    # to the clock, about one run in thirty crossed a minute between the last two batches.
+    start = datetime.now(UTC).replace(minute=0, second=10, microsecond=0)
     compiled = []
     for batch_id in range(4):
         write(kafka_batch(spark, batch_id * 20, start + timedelta(seconds=2 * batch_id)), batch_id)
