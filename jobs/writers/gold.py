@@ -54,37 +54,29 @@ class GoldBatchWriter:
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         spark, path = batch.sparkSession, self.settings.locations.table(tables.GOLD)
         with self._writes.batch(batch_id) as writes:
-            # Materialized once: read below and again for the sums. The time is a column, not
-            # a literal in the generated code: that code is the same each batch.
-            increments = (
-                minute_totals(batch)
-                .withColumn("updated_at", per_batch(datetime.now(UTC), "timestamp"))
-                .localCheckpoint()
+            replaced = self._replaced(batch)
+            if replaced is None:
+                return
+            # The time is a column, not a literal in the generated code: that code is the same
+            # each batch. One job computes the sums and writes them: Delta reads the rows it
+            # replaces from the snapshot the write began on, and removes their files only in
+            # its commit.
+            increments = minute_totals(batch).withColumn(
+                "updated_at", per_batch(datetime.now(UTC), "timestamp")
             )
-            try:
-                replaced = self._replaced(increments)
-                if replaced is None:
-                    return
-                current = delta_io.read(spark, path).where(replaced)
-                # Materialized before the write: it reads the rows the write replaces.
-                totals = add_increments(current, increments).coalesce(1).localCheckpoint()
-                try:
-                    writes.replace(totals, path, replaced)
-                finally:
-                    delta_io.release(totals)
-            finally:
-                delta_io.release(increments)
+            current = delta_io.read(spark, path).where(replaced)
+            writes.replace(add_increments(current, increments).coalesce(1), path, replaced)
 
     @staticmethod
-    def _replaced(increments: DataFrame) -> str | None:
-        """The rows the batch rewrites, as a predicate of literals (so that Delta skips the
-        other files by partition and statistics); None for a batch with no rows. Days are
-        text, so no driver-side date conversion can fail."""
+    def _replaced(batch: DataFrame) -> str | None:
+        """The rows a batch of silver rows rewrites, as a predicate of literals (so that Delta
+        skips the other files by partition and statistics); None for a batch with no rows.
+        Days are text, so no driver-side date conversion can fail."""
         block = F.timestamp_seconds(
-            F.floor(F.unix_seconds(F.min("window_start")) / BLOCK_SECONDS) * BLOCK_SECONDS
+            F.floor(F.unix_seconds(F.min("event_time")) / BLOCK_SECONDS) * BLOCK_SECONDS
         )
-        days, since = increments.agg(
-            F.sort_array(F.collect_set(F.date_format("window_date", "yyyy-MM-dd"))),
+        days, since = batch.agg(
+            F.sort_array(F.collect_set(F.date_format("event_time", "yyyy-MM-dd"))),
             F.date_format(block, _INSTANT),
         ).first()
         if not days:
