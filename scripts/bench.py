@@ -1,6 +1,6 @@
 """`make bench`: every speed and memory figure the README records, printed as measured.
 
-python -m scripts.bench [simulator|pipeline|gold|infra|dashboard ...]   (default: all, in order)
+python -m scripts.bench [simulator|pipeline|floor|gold|infra|dashboard ...]  (default: all)
 Sections run one after the other, each in its own process: two cores are easily saturated,
 and a section's peak memory must not include another's JVM.
 """
@@ -16,6 +16,7 @@ import time
 SECTIONS = {
     "simulator": "scripts.bench_simulator",
     "pipeline": "scripts.bench_pipeline",
+    "floor": "scripts.bench_floor",
     "gold": "scripts.bench_gold",
     "infra": "scripts.bench_infra",
     "dashboard": "scripts.bench_dashboard",

@@ -1,0 +1,121 @@
+"""The floor under the freshness figure: what one Kafka -> Delta append per micro-batch costs.
+
+A streaming query that appends each micro-batch's Kafka timestamps to one Delta table and does
+nothing else, with the pipeline's session, trigger and broker, fed and measured as
+`scripts.bench_pipeline` measures the pipeline: the simulator at 2,000 events/s, the table's
+row count polled every 0.5 s with delta-rs, each event's seconds from production until the
+count includes it, over the same window after the same warm-up. Whatever the pipeline takes
+beyond this is its own layers: parsing, de-duplication against silver, gold's replace.
+
+python -m scripts.bench_floor
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from bisect import bisect_left
+from pathlib import Path
+
+from deltalake import DeltaTable
+from pyspark.sql import functions as F
+
+from environments import load_environment
+from jobs.session import spark_session
+from scripts.bench_pipeline import (
+    FRESHNESS_RATE,
+    FRESHNESS_SECONDS,
+    POLL_SECONDS,
+    WARMUP_SECONDS,
+    percentile,
+    simulate,
+)
+from scripts.broker import Broker, spare_port
+
+TOPIC = "bench-floor"
+
+
+def rows(path: str) -> int:
+    return sum(DeltaTable(path).get_add_actions(flatten=True).column("num_records").to_pylist())
+
+
+def floor(spark, broker: Broker, root: Path, partitions: int, trigger_s: int) -> dict:
+    broker.ensure_topic(TOPIC, partitions)
+    path = str(root / "appended")
+    spark.range(0).select(F.lit(None).cast("timestamp").alias("produced")).write.format(
+        "delta"
+    ).save(path)
+    query = (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", broker.bootstrap)
+        .option("subscribe", TOPIC)
+        .option("startingOffsets", "earliest")
+        .load()
+        .select(F.col("timestamp").alias("produced"))
+        .writeStream.format("delta")
+        .option("checkpointLocation", str(root / "checkpoint"))
+        .trigger(processingTime=f"{trigger_s} seconds")
+        .start(path)
+    )
+    while query.lastProgress is None:  # started: its first (empty) batch is done
+        time.sleep(0.2)
+    expected = FRESHNESS_RATE * (WARMUP_SECONDS + FRESHNESS_SECONDS)
+    producer = simulate(
+        broker, TOPIC, "--count", str(expected), "--rate", str(FRESHNESS_RATE),
+        "--bad-rate", "0", "--duplicate-rate", "0", "--late-rate", "0",
+    )  # fmt: skip
+    seen: list[tuple[float, int]] = []
+    deadline = time.time() + WARMUP_SECONDS + FRESHNESS_SECONDS + 300
+    while time.time() < deadline and (not seen or seen[-1][1] < expected):
+        seen.append((time.time(), rows(path)))
+        time.sleep(POLL_SECONDS)
+    producer.wait()
+    batches = sorted(
+        p["durationMs"]["triggerExecution"] / 1000
+        for p in query.recentProgress
+        if p["numInputRows"]
+    )
+    query.stop()
+    produced = sorted(
+        t.timestamp()
+        for t in DeltaTable(path).to_pyarrow_table(columns=["produced"]).column(0).to_pylist()
+    )
+    counts = [n for _, n in seen]
+    steady = sorted(
+        seen[bisect_left(counts, k)][0] - at
+        for k, at in enumerate(produced, start=1)
+        if at >= produced[0] + WARMUP_SECONDS
+    )
+    return {
+        "p50_s": percentile(steady, 0.50),
+        "p95_s": percentile(steady, 0.95),
+        "p99_s": percentile(steady, 0.99),
+        "batch_p50_s": percentile(batches, 0.50),
+        "measured": len(steady),
+    }
+
+
+def main() -> dict:
+    env = load_environment("local")
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp,
+        Broker(port=spare_port(), data_dir=Path(tmp) / "broker") as broker,
+    ):
+        spark = spark_session(env, "bench-floor")
+        try:
+            found = floor(
+                spark, broker, Path(tmp), env.kafka.partitions, env.pipeline.trigger_seconds
+            )
+        finally:
+            spark.stop()
+    print(
+        f"floor     freshness  p50 {found['p50_s']:.1f} s, p95 {found['p95_s']:.1f} s, "
+        f"p99 {found['p99_s']:.1f} s  (one Kafka -> Delta append per micro-batch, nothing "
+        f"else; {found['measured']:,} events at {FRESHNESS_RATE:,}/s after a {WARMUP_SECONDS} s "
+        f"warm-up; batches p50 {found['batch_p50_s']:.2f} s)"
+    )
+    return found
+
+
+if __name__ == "__main__":
+    main()
