@@ -28,7 +28,7 @@ from scripts.bench_pipeline import (
     POLL_SECONDS,
     WARMUP_SECONDS,
     percentile,
-    simulate,
+    steady_orders,
 )
 from scripts.broker import Broker, spare_port
 
@@ -60,10 +60,7 @@ def floor(spark, broker: Broker, root: Path, partitions: int, trigger_s: int) ->
     while query.lastProgress is None:  # started: its first (empty) batch is done
         time.sleep(0.2)
     expected = FRESHNESS_RATE * (WARMUP_SECONDS + FRESHNESS_SECONDS)
-    producer = simulate(
-        broker, TOPIC, "--count", str(expected), "--rate", str(FRESHNESS_RATE),
-        "--bad-rate", "0", "--duplicate-rate", "0", "--late-rate", "0",
-    )  # fmt: skip
+    producer = steady_orders(broker, TOPIC, FRESHNESS_RATE, WARMUP_SECONDS + FRESHNESS_SECONDS)
     seen: list[tuple[float, int]] = []
     deadline = time.time() + WARMUP_SECONDS + FRESHNESS_SECONDS + 300
     while time.time() < deadline and (not seen or seen[-1][1] < expected):

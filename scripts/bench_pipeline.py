@@ -64,6 +64,14 @@ def simulate(broker: Broker, topic: str, *args: str) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def steady_orders(broker: Broker, topic: str, rate: int, seconds: int) -> subprocess.Popen:
+    """Valid, unique, on-time orders at `rate` for `seconds`: what freshness is measured on."""
+    return simulate(
+        broker, topic, "--count", str(rate * seconds), "--rate", str(rate),
+        "--bad-rate", "0", "--duplicate-rate", "0", "--late-rate", "0",
+    )  # fmt: skip
+
+
 def gold_orders(where: Locations) -> int:
     """Only gold, only its order counts: the probe must not steal the pipeline's CPU."""
     gold = lake.read(where, tables.GOLD, columns=["orders"])
@@ -156,10 +164,7 @@ def freshness(
             raise RuntimeError("the pipeline stopped before its first micro-batch")
         time.sleep(0.2)
     expected = rate * (warmup + seconds)
-    producer = simulate(
-        broker, topic, "--count", str(expected), "--rate", str(rate),
-        "--bad-rate", "0", "--duplicate-rate", "0", "--late-rate", "0",
-    )  # fmt: skip
+    producer = steady_orders(broker, topic, rate, warmup + seconds)
     seen: list[tuple[float, int]] = []
     deadline = time.time() + warmup + seconds + 600
     produced_all_at = None
