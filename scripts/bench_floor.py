@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import tempfile
 import time
-from bisect import bisect_left
 from pathlib import Path
 
-from deltalake import DeltaTable
 from pyspark.sql import functions as F
 
+from contract.tables import Locations
 from environments import load_environment
 from jobs.session import spark_session
+from scripts import lake
 from scripts.bench_pipeline import (
     FRESHNESS_RATE,
     FRESHNESS_SECONDS,
@@ -29,19 +29,17 @@ from scripts.bench_pipeline import (
     WARMUP_SECONDS,
     percentile,
     steady_orders,
+    visible_after,
 )
 from scripts.broker import Broker, spare_port
 
-TOPIC = "bench-floor"
-
-
-def rows(path: str) -> int:
-    return sum(DeltaTable(path).get_add_actions(flatten=True).column("num_records").to_pylist())
+TOPIC, TABLE = "bench-floor", "appended"
 
 
 def floor(spark, broker: Broker, root: Path, partitions: int, trigger_s: int) -> dict:
     broker.ensure_topic(TOPIC, partitions)
-    path = str(root / "appended")
+    where = Locations(str(root / "lake"), str(root / "checkpoints"))
+    path = where.table(TABLE)
     spark.range(0).select(F.lit(None).cast("timestamp").alias("produced")).write.format(
         "delta"
     ).save(path)
@@ -53,7 +51,7 @@ def floor(spark, broker: Broker, root: Path, partitions: int, trigger_s: int) ->
         .load()
         .select(F.col("timestamp").alias("produced"))
         .writeStream.format("delta")
-        .option("checkpointLocation", str(root / "checkpoint"))
+        .option("checkpointLocation", where.checkpoint(TABLE))
         .trigger(processingTime=f"{trigger_s} seconds")
         .start(path)
     )
@@ -64,7 +62,7 @@ def floor(spark, broker: Broker, root: Path, partitions: int, trigger_s: int) ->
     seen: list[tuple[float, int]] = []
     deadline = time.time() + WARMUP_SECONDS + FRESHNESS_SECONDS + 300
     while time.time() < deadline and (not seen or seen[-1][1] < expected):
-        seen.append((time.time(), rows(path)))
+        seen.append((time.time(), lake.count(where, TABLE)))
         time.sleep(POLL_SECONDS)
     producer.wait()
     batches = sorted(
@@ -73,15 +71,9 @@ def floor(spark, broker: Broker, root: Path, partitions: int, trigger_s: int) ->
         if p["numInputRows"]
     )
     query.stop()
-    produced = sorted(
-        t.timestamp()
-        for t in DeltaTable(path).to_pyarrow_table(columns=["produced"]).column(0).to_pylist()
-    )
-    counts = [n for _, n in seen]
+    produced = sorted(t.timestamp() for t in lake.read(where, TABLE).column(0).to_pylist())
     steady = sorted(
-        seen[bisect_left(counts, k)][0] - at
-        for k, at in enumerate(produced, start=1)
-        if at >= produced[0] + WARMUP_SECONDS
+        lag for at, lag in visible_after(seen, produced) if at >= produced[0] + WARMUP_SECONDS
     )
     return {
         "p50_s": percentile(steady, 0.50),

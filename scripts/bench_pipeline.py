@@ -188,15 +188,7 @@ def freshness(
         .column("kafka_timestamp")
         .to_pylist()
     )
-    counts_over_time = [n for _, n in seen]
-    latencies: list[tuple[float, float]] = []  # (produced at, seconds until visible in gold)
-    for k, produced_at in enumerate(produced, start=1):
-        i = bisect_left(counts_over_time, k)
-        if i < len(seen):
-            latencies.append((produced_at, seen[i][0] - produced_at))
-    if len(latencies) != len(produced):
-        # Leaving out what never showed up would flatter the percentiles.
-        raise RuntimeError(f"{len(produced) - len(latencies)} events never reached gold in time")
+    latencies = visible_after(seen, produced)
     steady_from = produced[0] + warmup
     steady = sorted(lag for at, lag in latencies if at >= steady_from)
     everything = sorted(lag for _, lag in latencies)
@@ -220,6 +212,24 @@ def freshness(
         # Recording is always on: the rows it wrote show it ran alongside the measurement.
         "progress_rows": lake.count(settings.locations, tables.PIPELINE_PROGRESS),
     }
+
+
+def visible_after(
+    seen: list[tuple[float, int]], produced: list[float]
+) -> list[tuple[float, float]]:
+    """(produced at, seconds until counted) for each event, from the polled (time, count) pairs
+    and the events' production times, both in ascending order: the k-th event produced is
+    visible once the count reaches k."""
+    counts = [n for _, n in seen]
+    latencies = []
+    for k, produced_at in enumerate(produced, start=1):
+        i = bisect_left(counts, k)
+        if i < len(seen):
+            latencies.append((produced_at, seen[i][0] - produced_at))
+    if len(latencies) != len(produced):
+        # Leaving out what never showed up would flatter the percentiles.
+        raise RuntimeError(f"{len(produced) - len(latencies)} events never became visible in time")
+    return latencies
 
 
 def batch_seconds(where: Locations, mode: str) -> dict:
