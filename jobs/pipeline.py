@@ -43,12 +43,16 @@ def batch_writer(settings: StageSettings) -> BronzeBatchWriter:
     )
 
 
-def start(spark: SparkSession, settings: StageSettings) -> StreamingQuery:
+def start(
+    spark: SparkSession, settings: StageSettings, writer: BronzeBatchWriter | None = None
+) -> StreamingQuery:
+    """`writer` stands in for the three layers' (`make bench` runs bronze and silver alone, to
+    measure what gold adds)."""
     claim_lake(spark, settings, QUERY)
     appended = (tables.BRONZE, *SILVER_TABLES)
     lake_tables.ensure_tables(spark, settings.locations, *appended, tables.GOLD)
     records = kafka_source.read_stream(spark, settings)
-    return start_foreach_batch(records, settings, QUERY, batch_writer(settings), appended)
+    return start_foreach_batch(records, settings, QUERY, writer or batch_writer(settings), appended)
 
 
 def run(spark: SparkSession, settings: StageSettings, stop: threading.Event | None = None) -> None:

@@ -1,11 +1,14 @@
-"""The floor under the freshness figure: what one Kafka -> Delta append per micro-batch costs.
+"""The floor under the freshness figure, and what gold adds to it.
 
-A streaming query that appends each micro-batch's Kafka timestamps to one Delta table and does
-nothing else, with the pipeline's session, trigger and broker, fed and measured as
-`scripts.bench_pipeline` measures the pipeline: the simulator at 2,000 events/s, the table's
-row count polled every 0.5 s with delta-rs, each event's seconds from production until the
-count includes it, over the same window after the same warm-up. Whatever the pipeline takes
-beyond this is its own layers: parsing, de-duplication against silver, gold's replace.
+- The floor: a streaming query that appends each micro-batch's Kafka timestamps to one Delta
+  table and does nothing else, with the pipeline's session, trigger and broker, fed and
+  measured as `scripts.bench_pipeline` measures the pipeline: the simulator at 2,000 events/s,
+  the table's row count polled every 0.5 s with delta-rs, each event's seconds from production
+  until the count includes it, over the same window after the same warm-up. Whatever the
+  pipeline takes beyond this is its own layers: parsing, de-duplication against silver, gold's
+  replace.
+- To silver: the pipeline's own query and writers with gold left out, measured the same way
+  until silver counts the event. The pipeline's figure minus this one is what gold costs.
 
 python -m scripts.bench_floor
 """
@@ -18,15 +21,21 @@ from pathlib import Path
 
 from pyspark.sql import functions as F
 
+from contract import tables
 from contract.tables import Locations
 from environments import load_environment
+from jobs import pipeline
+from jobs.runner import await_all
 from jobs.session import spark_session
+from jobs.writers.bronze import BronzeBatchWriter
+from jobs.writers.silver import SilverBatchWriter
 from scripts import lake
 from scripts.bench_pipeline import (
     FRESHNESS_RATE,
     FRESHNESS_SECONDS,
     POLL_SECONDS,
     WARMUP_SECONDS,
+    freshness,
     percentile,
     steady_orders,
     visible_after,
@@ -84,6 +93,17 @@ def floor(spark, broker: Broker, root: Path, partitions: int, trigger_s: int) ->
     }
 
 
+def through_silver(spark, settings, stop=None) -> None:
+    """The pipeline's query with bronze's and silver's writers only."""
+    layers = SilverBatchWriter(settings, pipeline.QUERY)
+    writer = BronzeBatchWriter(settings, pipeline.QUERY, downstream=layers)
+    await_all([pipeline.start(spark, settings, writer)], stop)
+
+
+def silver_rows(where: Locations) -> int:
+    return lake.count(where, tables.SILVER)
+
+
 def main() -> dict:
     env = load_environment("local")
     with (
@@ -95,6 +115,9 @@ def main() -> dict:
             found = floor(
                 spark, broker, Path(tmp), env.kafka.partitions, env.pipeline.trigger_seconds
             )
+            silver = freshness(
+                spark, env, broker, Path(tmp), run=through_silver, visible=silver_rows
+            )
         finally:
             spark.stop()
     print(
@@ -103,7 +126,13 @@ def main() -> dict:
         f"else; {found['measured']:,} events at {FRESHNESS_RATE:,}/s after a {WARMUP_SECONDS} s "
         f"warm-up; batches p50 {found['batch_p50_s']:.2f} s)"
     )
-    return found
+    print(
+        f"floor     to silver  p50 {silver['p50_s']:.1f} s, p95 {silver['p95_s']:.1f} s, "
+        f"p99 {silver['p99_s']:.1f} s  (the pipeline without gold, until silver counts the "
+        f"event; {silver['measured']:,} events, measured as above; batches p50 "
+        f"{silver['batch_seconds']['p50']:.2f} s)"
+    )
+    return {"floor": found, "silver": silver}
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 from bisect import bisect_left
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -150,12 +151,18 @@ def backlog(
 def freshness(
     spark, env: Environment, broker: Broker, root: Path, seconds: int = FRESHNESS_SECONDS,
     rate: int = FRESHNESS_RATE, warmup: int = WARMUP_SECONDS, mode: str = "pipeline",
+    run: Callable | None = None, visible: Callable[[Locations], int] | None = None,
 ) -> dict:  # fmt: skip
+    """`run` and `visible` stand in for the mode's query and gold's order count (the floor's
+    run without gold counts silver's rows)."""
+    visible = visible or gold_orders
     topic = f"bench-freshness-{rate}-{mode}"
     broker.ensure_topic(topic, env.kafka.partitions)
     settings = settings_for(env, broker, topic, root / topic, "continuous")
     stop = threading.Event()
-    runner = threading.Thread(target=run_query(mode), args=(spark, settings, stop), daemon=True)
+    runner = threading.Thread(
+        target=run or run_query(mode), args=(spark, settings, stop), daemon=True
+    )
     runner.start()
     # Measured from a running pipeline: its first (empty) micro-batch, which creates the tables
     # and starts the query, is committed before the first order is produced.
@@ -169,7 +176,7 @@ def freshness(
     deadline = time.time() + warmup + seconds + 600
     produced_all_at = None
     while time.time() < deadline:
-        orders = gold_orders(settings.locations)
+        orders = visible(settings.locations)
         seen.append((time.time(), orders))
         if produced_all_at is None and producer.poll() is not None:
             produced_all_at = time.time()
