@@ -15,6 +15,7 @@ from pyspark.sql import functions as F
 from contract import tables
 from contract.rejects import Reason
 from jobs import delta_io, progress
+from jobs.accepted_ids import AcceptedIds
 from jobs.exactly_once import BatchWrites, ExactlyOnce
 from jobs.settings import StageSettings
 from jobs.storage import only_created
@@ -43,6 +44,7 @@ class SilverBatchWriter:
     _last_done: int | None = None
     _max_event_time: datetime | None = None
     _loaded: bool = field(default=False, repr=False)
+    _ids: AcceptedIds = field(default_factory=AcceptedIds, repr=False)
 
     def __post_init__(self) -> None:
         self._writes = ExactlyOnce(NAME, self.settings.locations.checkpoint(self.query))
@@ -67,27 +69,42 @@ class SilverBatchWriter:
         if last is not None:
             self._last_done, self._max_event_time = last["batch_id"], last["max_event_time"]
 
+    def _horizon(self, watermark: datetime) -> datetime:
+        """An earlier copy of an on-time event lies at most one lateness before the watermark.
+        The horizon starts at the minute it falls in, so that code holding it as a literal (a
+        scan's, a filter's) is generated again once a minute, not every batch."""
+        return (watermark - self.lateness).replace(second=0, microsecond=0)
+
+    def _silver_since(self, spark: SparkSession, watermark: datetime | None) -> DataFrame:
+        """Silver from the horizon on: older files are skipped by their statistics."""
+        accepted = delta_io.read(spark, self.path(tables.SILVER))
+        if watermark is None:
+            return accepted
+        return accepted.where(F.col("event_time") >= F.lit(self._horizon(watermark)))
+
     def _accepted_keys(
         self, parsed: DataFrame, watermark: datetime | None, replay: bool, batch_id: int,
         small: bool,
     ) -> DataFrame:  # fmt: skip
         """Order ids already in silver that a record of this batch could repeat.
 
-        On-time events are at or after the watermark, and an earlier copy lies at most one
-        lateness horizon before them: older silver files are skipped by their statistics. The
-        horizon starts at the minute it falls in, so that the scan's generated code (which
-        holds the bound as a literal) changes once a minute, not every batch.
-        A replayed batch's own rows, if it committed them before the crash, do not count.
-        For a small batch, silver is searched for the batch's own ids only (a broadcast
-        semi-join): after minutes of continuous running the horizon holds over a million ids,
-        and joining them all costs about a second a batch.
+        While batches are small, the writer holds silver's ids since the horizon in memory
+        (jobs.accepted_ids); otherwise, or with too many to hold, it reads them from silver. A
+        small batch looks up only its own ids in them (a broadcast semi-join): the horizon holds
+        over a million ids after minutes of running, and joining them all cost about a second
+        a batch. A replay reads silver, without the rows the batch committed before it failed.
         """
-        accepted = delta_io.read(parsed.sparkSession, self.path(tables.SILVER))
+        spark = parsed.sparkSession
+        if small and not replay and not self._ids.held:
+            self._ids.seed(self._silver_since(spark, watermark))
+        elif not small or replay:
+            self._ids.forget()
+        if self._ids.held:
+            accepted = self._ids.keys(self._horizon(watermark))
+        else:
+            accepted = self._silver_since(spark, watermark)
         if replay:
             accepted = accepted.where(F.col("batch_id") != batch_id)
-        if watermark is not None:
-            horizon = (watermark - self.lateness).replace(second=0, microsecond=0)
-            accepted = accepted.where(F.col("event_time") >= F.lit(horizon))
         if small:
             ids = F.broadcast(parsed.select("order_id").where(F.col("order_id").isNotNull()))
             accepted = accepted.join(ids, "order_id", "left_semi")
@@ -100,6 +117,7 @@ class SilverBatchWriter:
             # A failed batch may have committed its audit row (the completion mark) before it
             # failed: the next attempt reads progress from the table, as a restart does.
             self._loaded = False
+            self._ids.forget()
             raise
 
     def _call(self, batch: DataFrame, batch_id: int) -> None:
@@ -202,6 +220,8 @@ class SilverBatchWriter:
             # exists is skipped before anything is written.
             writes.append(audit, self.path(tables.SILVER_BATCHES))
         self._last_done, self._max_event_time = batch_id, running_max
+        if watermark is not None:
+            self._ids.add(chosen[SILVER], rows(SILVER), self._horizon(watermark))
         rejects = {reason: n for (kind, reason), n in counts.items() if kind == QUARANTINE}
         progress.note(self.query, batch_id, progress.SilverNote(running_max, watermark, rejects))
 
