@@ -11,11 +11,10 @@ import pytest
 
 from contract import tables
 from contract.tables import Locations
-from environments import load_environment
 from jobs import accepted_ids, lake_tables
 from jobs.exactly_once import BatchWrites
-from jobs.settings import StageSettings
 from jobs.writers.silver import SILVER_TABLES, SilverBatchWriter
+from tests.spark.lake_settings import lake_settings
 
 BRONZE = "payload binary, topic string, partition int, offset long, kafka_timestamp timestamp"
 
@@ -35,12 +34,7 @@ def batch(spark, ids: list[str], first_offset: int, at: datetime):
 
 @pytest.fixture
 def silver_writer(spark, tmp_path):
-    settings = StageSettings(
-        env=load_environment("local"),
-        trigger="continuous",
-        locations=Locations(str(tmp_path / "lake"), str(tmp_path / "checkpoints")),
-        bootstrap_servers="unused:9092",
-    )
+    settings = lake_settings(tmp_path)
     lake_tables.ensure_tables(spark, settings.locations, *SILVER_TABLES)
     return SilverBatchWriter(settings), settings.locations
 

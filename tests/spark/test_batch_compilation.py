@@ -9,12 +9,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from contract import tables
-from contract.tables import Locations
-from environments import load_environment
 from jobs import lake_tables, pipeline
-from jobs.settings import StageSettings
 from jobs.writers.silver import SILVER_TABLES
 from tests.spark.codegen import compiled_classes
+from tests.spark.lake_settings import lake_settings
 
 KAFKA = (
     "key binary, value binary, topic string, partition int, offset long, "
@@ -37,12 +35,7 @@ def kafka_batch(spark, first_offset: int, at: datetime, size: int = 20):
 
 
 def test_the_next_micro_batch_compiles_nothing_new(spark, tmp_path):
-    settings = StageSettings(
-        env=load_environment("local"),
-        trigger="continuous",
-        locations=Locations(str(tmp_path / "lake"), str(tmp_path / "checkpoints")),
-        bootstrap_servers="unused:9092",
-    )
+    settings = lake_settings(tmp_path)
     lake_tables.ensure_tables(spark, settings.locations, tables.BRONZE, *SILVER_TABLES, tables.GOLD)
     write = pipeline.batch_writer(settings)
     # All four batches in one minute: silver's duplicate horizon and gold's block change once a

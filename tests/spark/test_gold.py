@@ -11,12 +11,10 @@ from delta.tables import DeltaTable
 
 from contract import tables
 from contract.events import REVENUE_PRECISION, REVENUE_SCALE
-from contract.tables import Locations
-from environments import load_environment
 from jobs.gold import start
-from jobs.settings import StageSettings
 from jobs.transforms.gold import minute_totals
 from jobs.writers.gold import GoldBatchWriter
+from tests.spark.lake_settings import lake_settings
 
 # The largest revenue silver accepts: one cent under 10^(precision - scale).
 BIGGEST_REVENUE = Decimal(10) ** (REVENUE_PRECISION - REVENUE_SCALE) - Decimal("0.01")
@@ -103,13 +101,7 @@ def test_a_window_the_batch_did_not_touch_keeps_its_sums_and_update_time(spark, 
 
 @pytest.fixture
 def gold_writer(spark, tmp_path):
-    env = load_environment("local")
-    settings = StageSettings(
-        env=env,
-        trigger="available-now",
-        locations=Locations(str(tmp_path / "lake"), str(tmp_path / "checkpoints")),
-        bootstrap_servers="unused:9092",
-    )
+    settings = lake_settings(tmp_path, "available-now")
     start(spark, settings).stop()  # creates the tables, nothing to process
     return GoldBatchWriter(settings), settings.locations.table(tables.GOLD), settings
 
