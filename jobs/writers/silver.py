@@ -96,7 +96,7 @@ class SilverBatchWriter:
         """
         spark = parsed.sparkSession
         if small and not replay and not self._ids.held:
-            self._ids.seed(self._silver_since(spark, watermark))
+            self._ids.seed(partial(self._silver_since, spark, watermark))
         elif not small or replay:
             self._ids.forget()
         if self._ids.held:
