@@ -95,10 +95,10 @@ class SilverBatchWriter:
         a batch. A replay reads silver, without the rows the batch committed before it failed.
         """
         spark = parsed.sparkSession
-        if small and not replay and not self._ids.held:
-            self._ids.seed(partial(self._silver_since, spark, watermark))
-        elif not small or replay:
+        if replay or not small:
             self._ids.forget()
+        elif not self._ids.held:
+            self._ids.seed(partial(self._silver_since, spark, watermark))
         if self._ids.held:
             accepted = self._ids.keys(self._horizon(watermark))
         else:
